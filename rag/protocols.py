@@ -1,0 +1,116 @@
+"""The seams. Each backend implements one of these and passes its contract suite in tests/contracts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from rag.types import Chunk, Document, Hit, Mode, Page, Principal, Turn
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    name: str
+    dim: int
+    max_tokens: int  # the longest input, in this embedder's own tokens, it reads without truncating
+
+    def count_tokens(self, text: str) -> int: ...
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, shape (len(texts), dim)."""
+        ...
+
+
+@runtime_checkable
+class Index(Protocol):
+    """Chunks, their vectors and document records. Every read and delete is scoped to a principal."""
+
+    def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Replace everything of `document.doc_id` with these chunks, atomically."""
+        ...
+
+    def delete(self, doc_id: str, principal: Principal) -> None:
+        """Remove a document the principal owns; NotFound if not visible, Forbidden if not owned."""
+        ...
+
+    def search(
+        self,
+        text: str,
+        vector: np.ndarray | None,
+        k: int,
+        principal: Principal,
+        mode: Mode = "hybrid",
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[Hit]: ...
+
+    def documents(self, principal: Principal) -> list[Document]: ...
+
+    def document(self, doc_id: str, principal: Principal) -> Document:
+        """NotFound unless the document exists and the principal may see it."""
+        ...
+
+    def chunks(self, doc_id: str, principal: Principal) -> list[Chunk]: ...
+
+    def count(self) -> int:
+        """Number of chunks in the whole index (for the About page and benchmarks)."""
+        ...
+
+
+@runtime_checkable
+class BlobStore(Protocol):
+    """Original files and derived artefacts, keyed by name (content-addressed by the caller)."""
+
+    def put(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None: ...
+
+    def get(self, key: str) -> bytes:
+        """NotFound if absent."""
+        ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def metadata(self, key: str) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class SecretStore(Protocol):
+    def get(self, name: str) -> str:
+        """ConfigError naming the store and the secret if it is missing."""
+        ...
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """What a chat model answers from: the question, the history and numbered sources."""
+
+    question: str
+    hits: Sequence[Hit]
+    history: Sequence[Turn] = field(default_factory=tuple)
+    system: str = ""
+
+
+@runtime_checkable
+class ChatModel(Protocol):
+    name: str
+    can_rewrite: bool  # whether `rewrite` uses a model (else answer.py falls back to key terms)
+
+    def stream(self, request: ChatRequest) -> Iterator[str]:
+        """Text deltas of an answer that cites sources as [n]."""
+        ...
+
+    def rewrite(self, history: Sequence[Turn], question: str) -> str:
+        """A standalone search query for a follow-up question."""
+        ...
+
+
+@runtime_checkable
+class Parser(Protocol):
+    kind: str
+
+    def parse(self, data: bytes) -> Iterator[Page]:
+        """Pages in order; InvalidDocument for anything unreadable."""
+        ...

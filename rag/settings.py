@@ -1,0 +1,93 @@
+"""The one place DocChat reads its configuration. Every field is documented; defaults are local."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All `RAG_*` environment variables. The README's configuration table lists every field."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # --- where things live and which backend serves each seam
+    data_dir: Path = Field(Path(".data"), description="Folder for the local index, originals and runs.")
+    embedder: str = Field("local", description="Embedder backend: `local` (all-MiniLM-L6-v2), `azure`, `openai`.")
+    index: str = Field("local", description="Index backend: `local` (tantivy + numpy) or `azure` (AI Search).")
+    blobs: str = Field("local", description="Blob store backend: `local` (files under the data dir) or `azure`.")
+    chat: str = Field("extractive", description="Chat model: `extractive` (offline, quotes sources), `openai`, `azure`.")
+    secrets: str = Field("env", description="Secret store: `env` (environment / .streamlit/secrets.toml) or `keyvault`.")
+
+    # --- identity
+    auth_mode: Literal["none", "proxy", "oidc"] = Field(
+        "none", description="`none`: one local user; `proxy`: trust the auth proxy's X-Auth-Request-* headers; `oidc`: st.login."
+    )
+    local_user: str = Field("local", description="User id of the single user when `RAG_AUTH_MODE=none`.")
+
+    # --- ingestion
+    max_upload_mb: float = Field(50.0, description="Largest accepted upload, in MB.")
+    max_pages: int = Field(5000, description="Most pages (PDF pages, DOCX sections) accepted in one document.")
+    max_unzipped_mb: float = Field(200.0, description="Largest decompressed size of a DOCX, in MB (zip-bomb guard).")
+    chunk_tokens: int = Field(200, description="Target chunk size in the embedder's own tokens (capped at its input window).")
+    chunk_overlap: int = Field(40, description="Overlap between neighbouring chunks, in embedder tokens (about 20 %).")
+    embed_batch: int = Field(64, description="Texts per embedding batch.")
+    index_lock_timeout: float = Field(60.0, description="Seconds a writer waits for the index lock held by another process.")
+
+    # --- retrieval
+    top_k: int = Field(6, description="Chunks retrieved per question and given to the chat model.")
+    candidates: int = Field(50, description="Candidates each retriever contributes before fusion.")
+    rrf_k: int = Field(60, description="Reciprocal rank fusion constant (higher flattens rank differences).")
+    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
+    vector_weight: float = Field(1.0, description="Weight of the vector ranking in the fusion.")
+
+    # --- answers
+    answer_threshold: float = Field(
+        0.45, description="Extractive answerer: least sentence score to quote; below it DocChat says it could not find the answer."
+    )
+    answer_sentences: int = Field(3, description="Extractive answerer: most sentences quoted in one answer.")
+    openai_base_url: str = Field("", description="OpenAI-compatible endpoint for `RAG_CHAT=openai` (e.g. Ollama's http://localhost:11434/v1).")
+    openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
+    openai_api_key: SecretStr = Field(SecretStr(""), description="API key for the OpenAI-compatible endpoint (read through the secret store in production).")
+    chat_timeout: float = Field(60.0, description="Seconds to wait for a chat or embedding endpoint before retrying.")
+    chat_retries: int = Field(3, description="Retries on timeouts, 429 and 5xx from model endpoints.")
+
+    # --- guardrails
+    max_question_bytes: int = Field(50_000, description="Largest accepted question, in bytes (UTF-8).")
+    rate_limit_per_minute: int = Field(100, description="Questions one user may ask per minute, across all their sessions.")
+    max_history_turns: int = Field(20, description="Most previous chat turns sent along with a question.")
+
+    # --- Azure (used only when a seam is set to `azure`/`keyvault`)
+    azure_openai_endpoint: str = Field("", description="Azure OpenAI endpoint, https://NAME.openai.azure.com.")
+    azure_openai_api_version: str = Field("2024-10-21", description="Azure OpenAI REST API version.")
+    azure_openai_embedding_deployment: str = Field("text-embedding-3-small", description="Deployment name of the embedding model.")
+    azure_openai_embedding_dimensions: int = Field(1536, description="Dimensions requested from the embedding model.")
+    azure_openai_chat_deployment: str = Field("gpt-4o", description="Deployment name of the chat model.")
+    azure_search_endpoint: str = Field("", description="Azure AI Search endpoint, https://NAME.search.windows.net.")
+    azure_search_index: str = Field("docchat", description="Azure AI Search index name.")
+    azure_search_analyzer: str = Field("en.microsoft", description="Language analyzer of the searchable content field.")
+    azure_semantic: bool = Field(False, description="Use the Azure AI Search semantic ranker on hybrid queries.")
+    azure_storage_account_url: str = Field("", description="Blob endpoint, https://ACCOUNT.blob.core.windows.net.")
+    azure_storage_container: str = Field("docchat", description="Private blob container for originals.")
+    azure_keyvault_url: str = Field("", description="Key Vault URL, https://NAME.vault.azure.net, for `RAG_SECRETS=keyvault`.")
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,122 @@
+"""DocChat's own data types. Backends take and return these, never SDK types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Kind = Literal["pdf", "docx", "txt"]
+Mode = Literal["hybrid", "bm25", "vector"]
+PRIVATE = ""  # the collection of a document that only its owner sees
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking. Scope: own documents plus collections named after one's groups."""
+
+    user_id: str
+    display_name: str = ""
+    groups: tuple[str, ...] = ()
+
+    def can_see(self, owner: str, collection: str) -> bool:
+        return owner == self.user_id or (collection != PRIVATE and collection in self.groups)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One unit of a document's text: a PDF page, a DOCX section, a TXT file."""
+
+    number: int  # 1-based
+    text: str
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    name: str
+    kind: Kind
+    sha256: str
+    size: int
+    owner: str
+    collection: str = PRIVATE
+    pages: int = 0
+    chunks: int = 0
+    uploaded_at: str = ""  # ISO 8601, UTC
+    uploaded_by: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of one page: `text == page.text[start:end]`."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    page: int
+    start: int
+    end: int
+    section: str = ""
+    title: str = ""  # the document's name, for display and BM25
+    owner: str = ""
+    collection: str = PRIVATE
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with how each retriever ranked it (ranks are 1-based, None = not found)."""
+
+    chunk: Chunk
+    score: float
+    bm25_rank: int | None = None
+    vector_rank: int | None = None
+    bm25_score: float | None = None
+    vector_score: float | None = None
+    caption: str = ""  # e.g. Azure semantic ranker caption
+    flags: tuple[str, ...] = ()  # e.g. ("instruction-like",) from the guard
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Source `[n]` of an answer: the chunk and the exact page spans the answer quotes."""
+
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    page: int
+    start: int
+    end: int
+    quote: str
+    spans: tuple[tuple[int, int], ...] = ()  # page offsets of each quoted passage
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass
+class Answer:
+    question: str
+    search_query: str
+    text: str = ""
+    hits: list[Hit] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    abstained: bool = False
+    unsupported: list[str] = field(default_factory=list)  # sentences the groundedness check flags
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What happened to one file: `error` is set (plain words) when it was rejected."""
+
+    name: str
+    doc_id: str = ""
+    status: Literal["indexed", "unchanged", "replaced", "rejected"] = "indexed"
+    pages: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    stage_seconds: dict[str, float] = field(default_factory=dict)
