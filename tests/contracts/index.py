@@ -1,0 +1,116 @@
+"""Every Index passes these. Subclasses supply `index` (empty, vectors of 64 dims)."""
+
+import pytest
+
+from rag.errors import Forbidden, NotFound
+from rag.types import Chunk, Document, Principal
+from tests.fakes import HashEmbedder
+
+ALICE = Principal("alice", "Alice", groups=("finance",))
+BOB = Principal("bob", "Bob", groups=("finance",))
+CAROL = Principal("carol", "Carol", groups=("legal",))
+EMBED = HashEmbedder(dim=64)
+
+TEXTS = {
+    "tasn": ["The DER encoding of an INTEGER uses two's complement.", "asn1_create_element creates a structure."],
+    "mime": ["The shared MIME-info database describes file types.", "Glob patterns match file names like *.txt."],
+    "cats": ["Cats sleep for most of the day.", "A kitten is a young cat."],
+}
+
+
+def make_doc(doc_id: str, owner: str, collection: str = "", texts: list[str] | None = None):
+    texts = texts if texts is not None else TEXTS[doc_id]
+    chunks, offset = [], 0
+    for i, text in enumerate(texts):
+        chunks.append(
+            Chunk(f"{doc_id}-{i}", doc_id, text, page=i + 1, start=offset, end=offset + len(text),
+                  section="S", title=f"{doc_id}.pdf", owner=owner, collection=collection)
+        )
+    doc = Document(doc_id, f"{doc_id}.pdf", "pdf", sha256=doc_id * 4, size=100, owner=owner,
+                   collection=collection, pages=len(texts), chunks=len(texts), uploaded_at="2026-01-01T00:00:00Z",
+                   uploaded_by=owner)
+    return doc, chunks, EMBED.embed([c.text for c in chunks])
+
+
+def search(index, text, principal, mode="hybrid", k=5, doc_ids=None):
+    vector = EMBED.embed([text])[0]
+    return index.search(text, vector, k, principal, mode=mode, doc_ids=doc_ids)
+
+
+class IndexContract:
+    @pytest.fixture
+    def index(self):
+        raise NotImplementedError("subclass provides an empty Index")
+
+    @pytest.fixture
+    def filled(self, index):
+        index.upsert(*make_doc("tasn", "alice"))
+        index.upsert(*make_doc("mime", "bob", collection="finance"))
+        index.upsert(*make_doc("cats", "carol"))
+        return index
+
+    @pytest.mark.parametrize("mode", ["hybrid", "bm25", "vector"])
+    def test_search_finds_the_right_chunk(self, filled, mode):
+        hits = search(filled, "DER encoding INTEGER", ALICE, mode=mode)
+        assert hits and hits[0].chunk.chunk_id == "tasn-0"
+        assert hits[0].chunk.text == TEXTS["tasn"][0]
+        assert hits[0].chunk.page == 1 and hits[0].chunk.end > hits[0].chunk.start
+
+    def test_hybrid_hits_carry_ranks_and_descending_scores(self, filled):
+        hits = search(filled, "DER encoding INTEGER", ALICE)
+        assert hits[0].bm25_rank == 1 or hits[0].vector_rank == 1
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True)
+
+    def test_scope_hides_other_owners(self, filled):
+        carol_sees = {h.chunk.doc_id for h in search(filled, "DER encoding MIME cats", CAROL, k=10)}
+        assert carol_sees == {"cats"}
+        assert {d.doc_id for d in filled.documents(CAROL)} == {"cats"}
+        with pytest.raises(NotFound):
+            filled.document("tasn", CAROL)
+        with pytest.raises(NotFound):
+            filled.chunks("tasn", CAROL)
+
+    def test_group_collection_visible_to_members_only(self, filled):
+        assert {d.doc_id for d in filled.documents(ALICE)} == {"tasn", "mime"}
+        assert "mime" in {h.chunk.doc_id for h in search(filled, "MIME database", ALICE)}
+        assert "mime" not in {h.chunk.doc_id for h in search(filled, "MIME database", CAROL)}
+
+    def test_delete_is_scoped(self, filled):
+        with pytest.raises(NotFound):
+            filled.delete("tasn", CAROL)
+        with pytest.raises(Forbidden):
+            filled.delete("mime", ALICE)  # visible through the group, but Bob owns it
+        assert filled.document("tasn", ALICE).doc_id == "tasn"
+
+    @pytest.mark.parametrize("mode", ["hybrid", "bm25", "vector"])
+    def test_delete_removes_from_every_retriever(self, filled, mode):
+        filled.delete("tasn", ALICE)
+        assert all(h.chunk.doc_id != "tasn" for h in search(filled, "DER encoding INTEGER", ALICE, mode=mode))
+        with pytest.raises(NotFound):
+            filled.document("tasn", ALICE)
+
+    def test_upsert_replaces_previous_version(self, filled):
+        filled.upsert(*make_doc("tasn", "alice", texts=["Only one chunk now about BER."]))
+        chunks = filled.chunks("tasn", ALICE)
+        assert [c.text for c in chunks] == ["Only one chunk now about BER."]
+        assert filled.document("tasn", ALICE).chunks == 1
+        assert all(h.chunk.chunk_id != "tasn-1" for h in search(filled, "asn1_create_element structure", ALICE))
+
+    def test_doc_id_filter(self, filled):
+        hits = search(filled, "file types glob DER", ALICE, doc_ids=["mime"])
+        assert hits and {h.chunk.doc_id for h in hits} == {"mime"}
+
+    def test_documents_round_trip(self, filled):
+        doc = filled.document("mime", BOB)
+        assert (doc.name, doc.kind, doc.owner, doc.collection, doc.pages, doc.chunks) == (
+            "mime.pdf", "pdf", "bob", "finance", 2, 2)
+        assert doc.uploaded_at.startswith("2026-01-01")
+
+    def test_chunks_in_page_order_and_count(self, filled):
+        assert [c.page for c in filled.chunks("tasn", ALICE)] == [1, 2]
+        assert filled.count() == 6
+
+    def test_odd_query_text_does_not_raise(self, filled):
+        for text in ['"unbalanced', "a:b OR (", "title:x AND", "*", "\\", "   "]:
+            search(filled, text, ALICE)
