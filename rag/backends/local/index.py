@@ -1,0 +1,247 @@
+"""The local hybrid index: tantivy (BM25, text + metadata + vector bytes committed together)
+plus an exact numpy cosine scan, fused by reciprocal rank fusion."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import tantivy
+
+from rag.backends.local.vectors import Rows, VectorMatrix
+from rag.errors import BackendUnavailable, Forbidden, NotFound
+from rag.fusion import rrf
+from rag.settings import Settings
+from rag.types import Chunk, Document, Hit, Mode, Principal
+
+WORDS = re.compile(r"\w+", re.UNICODE)
+WRITER_HEAP = 64_000_000
+MAX_DOCUMENTS = 100_000
+
+
+def build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    for raw in ("id", "kind", "doc_id", "owner", "collection"):
+        sb.add_text_field(raw, stored=True, tokenizer_name="raw")
+    sb.add_text_field("text", stored=True, tokenizer_name="en_stem")
+    sb.add_text_field("section", stored=True, tokenizer_name="en_stem")
+    sb.add_text_field("title", stored=True, tokenizer_name="default")
+    for number in ("page", "start", "end"):
+        sb.add_unsigned_field(number, stored=True)
+    sb.add_bytes_field("vector", stored=True)
+    sb.add_bytes_field("meta", stored=True)
+    return sb.build()
+
+
+def first(fields: dict, name: str, default=None):
+    values = fields.get(name)
+    return values[0] if values else default
+
+
+class LocalHybridIndex:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.folder = Path(settings.index_dir)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.schema = build_schema()
+        self._lock = threading.RLock()
+        try:
+            self.index = tantivy.Index(self.schema, path=str(self.folder))
+        except ValueError as exc:
+            raise BackendUnavailable(f"Could not open the index in {self.folder}: {exc}.") from exc
+        self._opstamp = -1
+        self.vectors = VectorMatrix()
+        self._refresh()
+
+    # --- freshness: another process (CLI, second app) may have committed since we looked
+    def _disk_opstamp(self) -> int:
+        try:
+            return int(json.loads((self.folder / "meta.json").read_text())["opstamp"])
+        except (FileNotFoundError, ValueError, KeyError):
+            return 0
+
+    def _refresh(self) -> None:
+        with self._lock:
+            opstamp = self._disk_opstamp()
+            if opstamp == self._opstamp:
+                return
+            self.index.reload()
+            cached = VectorMatrix.load(self.folder, opstamp)
+            if cached is None or len(cached) != self._count_kind("chunk"):
+                cached = self._scan_vectors()
+                cached.save(self.folder, opstamp)
+            self.vectors, self._opstamp = cached, opstamp
+
+    def _scan_vectors(self) -> VectorMatrix:
+        """Rebuild the matrix from the vectors stored in tantivy (startup check failed or no cache)."""
+        state = VectorMatrix()
+        searcher = self.index.searcher()
+        total = max(searcher.num_docs, 1)
+        result = searcher.search(self._term("kind", "chunk"), limit=total, count=False)
+        by_doc: dict[str, list] = {}
+        for _, address in result.hits:
+            fields = searcher.doc(address).to_dict()
+            by_doc.setdefault(first(fields, "doc_id"), []).append(fields)
+        for doc_id, rows in by_doc.items():
+            vectors = np.stack([np.frombuffer(first(f, "vector"), dtype=np.float32) for f in rows])
+            state.add(Rows([first(f, "id") for f in rows], doc_id, first(rows[0], "owner"),
+                           first(rows[0], "collection"), vectors))
+        return state
+
+    def _count_kind(self, kind: str) -> int:
+        return self.index.searcher().search(self._term("kind", kind), limit=1, count=True).count
+
+    # --- queries
+    def _term(self, field: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, field, value)
+
+    def _scope(self, principal: Principal, doc_ids: Sequence[str] | None = None) -> list:
+        allowed = [(tantivy.Occur.Should, self._term("owner", principal.user_id))]
+        allowed += [(tantivy.Occur.Should, self._term("collection", g)) for g in principal.groups if g]
+        clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(allowed))]
+        if doc_ids is not None:
+            ids = [(tantivy.Occur.Should, self._term("doc_id", d)) for d in doc_ids] or [
+                (tantivy.Occur.Must, tantivy.Query.empty_query())]
+            clauses.append((tantivy.Occur.Must, tantivy.Query.boolean_query(ids)))
+        return clauses
+
+    def _find(self, kind: str, principal: Principal, doc_ids=None, text_query=None, limit=MAX_DOCUMENTS):
+        clauses = [(tantivy.Occur.Must, self._term("kind", kind)), *self._scope(principal, doc_ids)]
+        if text_query is not None:
+            clauses.append((tantivy.Occur.Must, text_query))
+        searcher = self.index.searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
+        return [(score, searcher.doc(address).to_dict()) for score, address in hits]
+
+    def _bm25(self, text: str, principal, doc_ids, depth) -> list[tuple[str, float, dict]]:
+        words = " ".join(w.lower() for w in WORDS.findall(text))
+        if not words:
+            return []
+        query, _errors = self.index.parse_query_lenient(words, ["text", "section"], field_boosts={"section": 0.5})
+        return [(first(f, "id"), s, f) for s, f in self._find("chunk", principal, doc_ids, query, depth)]
+
+    def search(self, text, vector, k, principal, mode: Mode = "hybrid", doc_ids=None) -> list[Hit]:
+        self._refresh()
+        depth = max(self.settings.candidates, k)
+        with self._lock:
+            bm25 = self._bm25(text, principal, doc_ids, depth) if mode in ("hybrid", "bm25") else []
+            dense = []
+            if mode in ("hybrid", "vector") and vector is not None:
+                dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
+        s = self.settings
+        fused = rrf([(i, sc) for i, sc, _ in bm25], dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
+        stored = {i: f for i, _, f in bm25}
+        missing = [f.key for f in fused if f.key not in stored]
+        if missing:
+            for _, fields in self._find_ids(missing):
+                stored[first(fields, "id")] = fields
+        return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score)
+                for f in fused if f.key in stored]
+
+    def _find_ids(self, ids: Sequence[str]):
+        searcher = self.index.searcher()
+        query = tantivy.Query.term_set_query(self.schema, "id", list(ids))
+        return [(s, searcher.doc(a).to_dict()) for s, a in searcher.search(query, limit=len(ids)).hits]
+
+    @staticmethod
+    def _chunk(fields: dict) -> Chunk:
+        return Chunk(
+            chunk_id=first(fields, "id"), doc_id=first(fields, "doc_id"), text=first(fields, "text", ""),
+            page=first(fields, "page", 0), start=first(fields, "start", 0), end=first(fields, "end", 0),
+            section=first(fields, "section", ""), title=first(fields, "title", ""),
+            owner=first(fields, "owner", ""), collection=first(fields, "collection", ""),
+        )
+
+    # --- documents
+    def documents(self, principal: Principal) -> list[Document]:
+        self._refresh()
+        docs = [Document(**json.loads(first(f, "meta"))) for _, f in self._find("document", principal)]
+        return sorted(docs, key=lambda d: (d.uploaded_at, d.name), reverse=True)
+
+    def document(self, doc_id: str, principal: Principal) -> Document:
+        self._refresh()
+        found = self._find("document", principal, doc_ids=[doc_id], limit=1)
+        if not found:
+            raise NotFound(f"No document {doc_id!r} in your library.")
+        return Document(**json.loads(first(found[0][1], "meta")))
+
+    def chunks(self, doc_id: str, principal: Principal) -> list[Chunk]:
+        self.document(doc_id, principal)
+        chunks = [self._chunk(f) for _, f in self._find("chunk", principal, doc_ids=[doc_id])]
+        return sorted(chunks, key=lambda c: (c.page, c.start))
+
+    def count(self) -> int:
+        self._refresh()
+        return self._count_kind("chunk")
+
+    # --- writes: one document, one commit
+    def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        docs = [self._chunk_doc(c, v) for c, v in zip(chunks, vectors, strict=True)]
+        docs.append(tantivy.Document(id=f"doc:{document.doc_id}", kind="document", doc_id=document.doc_id,
+                                     owner=document.owner, collection=document.collection,
+                                     title=document.name, meta=json.dumps(asdict(document)).encode()))
+        self._commit(document.doc_id, docs)
+        with self._lock:
+            self.vectors.remove_doc(document.doc_id)
+            if len(chunks):
+                self.vectors.add(Rows([c.chunk_id for c in chunks], document.doc_id, document.owner,
+                                      document.collection, np.asarray(vectors, dtype=np.float32)))
+
+    @staticmethod
+    def _chunk_doc(chunk: Chunk, vector: np.ndarray) -> tantivy.Document:
+        return tantivy.Document(
+            id=chunk.chunk_id, kind="chunk", doc_id=chunk.doc_id, owner=chunk.owner, collection=chunk.collection,
+            text=chunk.text, section=chunk.section, title=chunk.title, page=chunk.page, start=chunk.start,
+            end=chunk.end, vector=np.asarray(vector, dtype=np.float32).tobytes(),
+        )
+
+    def delete(self, doc_id: str, principal: Principal) -> None:
+        document = self.document(doc_id, principal)
+        if document.owner != principal.user_id:
+            raise Forbidden(f"{document.name!r} is shared with you; only its owner can delete it.")
+        self._commit(doc_id, [])
+        with self._lock:
+            self.vectors.remove_doc(doc_id)
+
+    def _commit(self, doc_id: str, docs: list[tantivy.Document]) -> None:
+        """Delete the document's old entries and add the new ones in one atomic commit."""
+        with self._lock:
+            self._refresh()
+            writer = self._writer()
+            try:
+                writer.delete_documents_by_term("doc_id", doc_id)
+                for doc in docs:
+                    writer.add_document(doc)
+                opstamp = writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # releases the lock for other processes
+            self.index.reload()
+            self._opstamp = opstamp
+
+    def _writer(self):
+        """One writer at a time across processes: wait for the lock rather than fail."""
+        deadline = time.monotonic() + self.settings.index_lock_timeout
+        while True:
+            try:
+                return self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc) or time.monotonic() > deadline:
+                    raise BackendUnavailable(
+                        "The index is busy with another upload and did not free up in "
+                        f"{self.settings.index_lock_timeout:.0f} s; try again (RAG_INDEX_LOCK_TIMEOUT)."
+                    ) from exc
+                time.sleep(0.1)
+
+    def flush(self) -> None:
+        """Save the vector cache for the current commit so other processes open fast."""
+        with self._lock:
+            self.vectors.save(self.folder, self._opstamp)

@@ -1,0 +1,144 @@
+"""Exact cosine search over an in-memory float32 matrix that mirrors the committed tantivy state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from rag.backends.local.blobs import write_atomic
+from rag.types import PRIVATE, Principal
+
+
+@dataclass
+class Codes:
+    """Strings (owners, collections, doc ids) as small integers, so filters are numpy compares."""
+
+    values: list[str] = field(default_factory=list)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def code(self, value: str) -> int:
+        if value not in self.index:
+            self.index[value] = len(self.values)
+            self.values.append(value)
+        return self.index[value]
+
+    def known(self, values: Iterable[str]) -> list[int]:
+        return [self.index[v] for v in values if v in self.index]
+
+
+@dataclass
+class Rows:
+    """Rows to append: one document's chunks."""
+
+    ids: list[str]
+    doc_id: str
+    owner: str
+    collection: str
+    vectors: np.ndarray
+
+
+class VectorMatrix:
+    def __init__(self, dim: int = 0):
+        self.dim = dim
+        self.ids: list[str] = []
+        self.matrix = np.zeros((0, dim), dtype=np.float32)
+        self.doc = np.zeros(0, dtype=np.int32)
+        self.owner = np.zeros(0, dtype=np.int32)
+        self.collection = np.zeros(0, dtype=np.int32)
+        self.docs, self.owners, self.collections = Codes(), Codes(), Codes()
+        self._pending: list[Rows] = []
+        self._removed: set[str] = set()
+
+    def __len__(self) -> int:
+        self._materialise()
+        return len(self.ids)
+
+    def remove_doc(self, doc_id: str) -> None:
+        self._pending = [rows for rows in self._pending if rows.doc_id != doc_id]
+        self._removed.add(doc_id)
+
+    def add(self, rows: Rows) -> None:
+        if not self.dim:
+            self.dim = rows.vectors.shape[1]
+            self.matrix = np.zeros((0, self.dim), dtype=np.float32)
+        self._pending.append(rows)
+
+    def _materialise(self) -> None:
+        """Apply queued removals and additions in one copy (ingest queues many, search needs one)."""
+        if not self._pending and not self._removed:
+            return
+        removed = self.docs.known(self._removed)
+        keep = ~np.isin(self.doc, removed) if removed else np.ones(len(self.ids), dtype=bool)
+        self.ids = [i for i, k in zip(self.ids, keep, strict=True) if k]
+        parts = [self.matrix[keep]] + [r.vectors.astype(np.float32) for r in self._pending]
+        self.matrix = np.ascontiguousarray(np.concatenate(parts)) if parts else self.matrix
+        for name, codes, attr in (("doc", self.docs, "doc_id"), ("owner", self.owners, "owner"),
+                                  ("collection", self.collections, "collection")):
+            fresh = [np.full(len(r.ids), codes.code(getattr(r, attr)), dtype=np.int32) for r in self._pending]
+            setattr(self, name, np.concatenate([getattr(self, name)[keep], *fresh]))
+        for rows in self._pending:
+            self.ids.extend(rows.ids)
+        self._pending, self._removed = [], set()
+
+    def mask(self, principal: Principal, doc_ids: Sequence[str] | None) -> np.ndarray:
+        self._materialise()
+        groups = self.collections.known(g for g in principal.groups if g != PRIVATE)
+        owner = self.owners.index.get(principal.user_id, -1)
+        allowed = (self.owner == owner) | np.isin(self.collection, groups)
+        if doc_ids is not None:
+            allowed &= np.isin(self.doc, self.docs.known(doc_ids))
+        return allowed
+
+    def search(self, vector: np.ndarray, depth: int, mask: np.ndarray) -> list[tuple[str, float]]:
+        """Top `depth` (chunk id, cosine) among the rows the mask allows."""
+        self._materialise()
+        if not len(self.ids) or not mask.any():
+            return []
+        # one BLAS thread per query: with concurrent readers, more threads thrash the 2 cores
+        with threadpool_limits(limits=1, user_api="blas"):
+            scores = self.matrix @ vector.astype(np.float32)
+        scores = np.where(mask, scores, -np.inf)
+        depth = min(depth, int(mask.sum()))
+        top = np.argpartition(-scores, depth - 1)[:depth]
+        top = top[np.argsort(-scores[top])]
+        return [(self.ids[i], float(scores[i])) for i in top]
+
+    # --- cache next to the committed index, keyed by tantivy's opstamp
+    def save(self, folder: Path, opstamp: int) -> None:
+        self._materialise()
+        head = {"opstamp": opstamp, "dim": self.dim, "ids": self.ids, "docs": self.docs.values,
+                "owners": self.owners.values, "collections": self.collections.values}
+        arrays = np.concatenate([self.doc, self.owner, self.collection]).astype(np.int32)
+        header = json.dumps(head).encode()
+        header += b" " * (-len(header) % 4)  # keep the arrays 4-byte aligned
+        # one file, so the header and the arrays can never come from different commits
+        payload = len(header).to_bytes(8, "little") + header + self.matrix.tobytes() + arrays.tobytes()
+        write_atomic(folder / "vectors.cache", payload)
+
+    @classmethod
+    def load(cls, folder: Path, opstamp: int) -> VectorMatrix | None:
+        try:
+            blob = (folder / "vectors.cache").read_bytes()
+            size = int.from_bytes(blob[:8], "little")
+            head = json.loads(blob[8:8 + size])
+            raw = np.frombuffer(blob, dtype=np.float32, offset=8 + size)
+        except (FileNotFoundError, ValueError):
+            return None
+        n, dim = len(head["ids"]), head["dim"]
+        if head["opstamp"] != opstamp or raw.size != n * dim + 3 * n:
+            return None
+        state = cls(dim)
+        state.ids = head["ids"]
+        state.matrix = raw[: n * dim].reshape(n, dim).copy()
+        ints = raw[n * dim:].view(np.int32)
+        state.doc, state.owner, state.collection = ints[:n].copy(), ints[n:2 * n].copy(), ints[2 * n:].copy()
+        for codes, values in ((state.docs, head["docs"]), (state.owners, head["owners"]),
+                              (state.collections, head["collections"])):
+            for v in values:
+                codes.code(v)
+        return state

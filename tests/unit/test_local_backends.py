@@ -1,0 +1,60 @@
+"""The local backends pass the same contract suites as every other backend."""
+
+import pytest
+
+from rag.backends.local.blobs import FilesystemBlobStore
+from rag.backends.local.index import LocalHybridIndex
+from rag.settings import Settings
+from tests.contracts.blobs import BlobStoreContract
+from tests.contracts.index import ALICE, IndexContract, make_doc, search
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=tmp_path / "data")
+
+
+class TestFilesystemBlobStore(BlobStoreContract):
+    @pytest.fixture
+    def blobs(self, settings):
+        return FilesystemBlobStore(settings)
+
+    def test_keys_cannot_escape_the_folder(self, blobs):
+        from rag.errors import NotFound
+
+        for key in ("../etc/passwd", "/etc/passwd", "a/../../b"):
+            with pytest.raises(NotFound):
+                blobs.put(key, b"x")
+
+
+class TestLocalHybridIndex(IndexContract):
+    @pytest.fixture
+    def index(self, settings):
+        return LocalHybridIndex(settings)
+
+    def test_survives_restart_and_sees_other_writers(self, filled, settings):
+        reopened = LocalHybridIndex(settings)  # a second process opening the same folder
+        assert reopened.count() == 6
+        assert search(reopened, "DER encoding INTEGER", ALICE)[0].chunk.chunk_id == "tasn-0"
+        filled.delete("tasn", ALICE)
+        assert all(h.chunk.doc_id != "tasn" for h in search(reopened, "DER INTEGER", ALICE, mode="vector"))
+
+    def test_stale_vector_cache_is_rebuilt(self, filled, settings):
+        filled.flush()
+        cache = settings.index_dir / "vectors.cache"
+        cache.write_bytes(cache.read_bytes()[:100])  # corrupt it
+        reopened = LocalHybridIndex(settings)
+        assert search(reopened, "DER encoding INTEGER", ALICE, mode="vector")[0].chunk.chunk_id == "tasn-0"
+
+    def test_upsert_waits_for_a_busy_writer_then_fails_clearly(self, filled, settings):
+        from rag.errors import BackendUnavailable
+
+        other = LocalHybridIndex(settings.model_copy(update={"index_lock_timeout": 0.3}))
+        held = filled.index.writer(heap_size=20_000_000, num_threads=1)
+        try:
+            with pytest.raises(BackendUnavailable, match="busy"):
+                other.upsert(*make_doc("cats", "carol"))
+        finally:
+            held.wait_merging_threads()
+        other.upsert(*make_doc("cats", "carol"))
+        assert other.count() == 6
