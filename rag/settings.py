@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     azure_storage_account_url: str = Field("", description="Blob endpoint, https://ACCOUNT.blob.core.windows.net.")
     azure_storage_container: str = Field("docchat", description="Private blob container for originals.")
     azure_keyvault_url: str = Field("", description="Key Vault URL, https://NAME.vault.azure.net, for `RAG_SECRETS=keyvault`.")
+    azure_search_manage_index: bool = Field(
+        True, description="Create or update the AI Search index schema on first use (needs Search Service Contributor); "
+        "set false when infrastructure provisions the index."
+    )
+    openai_embedding_model: str = Field("text-embedding-3-small", description="Embedding model sent to the OpenAI-compatible endpoint for `RAG_EMBEDDER=openai`.")
+    openai_embedding_dimensions: int = Field(1536, description="Vector size of the OpenAI-compatible embedding model (requested as `dimensions` from text-embedding-3 models).")
 
     @property
     def index_dir(self) -> Path:
