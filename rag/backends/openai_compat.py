@@ -147,8 +147,9 @@ class OpenAIChatModel:
 
     can_rewrite = True
 
-    def __init__(self, settings: Settings, **deps: Any):
-        self.endpoint = self._connect(settings, deps)
+    def __init__(self, settings: Settings, secrets: Any = None, **deps: Any):
+        """`secrets`: the SecretStore (the engine passes it by name); `http_client`, `sleep`: test hooks."""
+        self.endpoint = self._connect(settings, {**deps, "secrets": secrets})
         self.name = f"{type(self).__name__}:{self.endpoint.model}"
 
     def _connect(self, settings: Settings, deps: dict[str, Any]) -> Endpoint:
@@ -195,10 +196,10 @@ class OpenAIEmbedder:
 
     max_tokens = EMBED_MAX_TOKENS
 
-    def __init__(self, settings: Settings, **deps: Any):
+    def __init__(self, settings: Settings, secrets: Any = None, **deps: Any):
         import bpe_openai  # the official BPE files, offline (stock tiktoken downloads them)
 
-        self.endpoint, self.dim, self.send_dimensions = self._connect(settings, deps)
+        self.endpoint, self.dim, self.send_dimensions = self._connect(settings, {**deps, "secrets": secrets})
         self.name = f"{type(self).__name__}:{self.endpoint.model}"
         self.encoding = bpe_openai.get_encoding(TOKENIZER)
         key = f"{self.endpoint.client.base_url}|{self.endpoint.model}|{self.dim}"  # same text, same vector

@@ -1,0 +1,102 @@
+"""History + question -> search query -> hits -> streamed answer with citations mapped to spans."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+from rag.prompt import NOT_FOUND
+from rag.protocols import ChatModel, ChatRequest
+from rag.text import WORD, content_terms, squash
+from rag.types import Answer, Citation, Hit, Turn
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+FOLLOW_UP_WORDS = 8
+
+
+def search_query(chat: ChatModel, history: Sequence[Turn], question: str) -> str:
+    """A standalone query: the chat model rewrites follow-ups; without one, a short follow-up
+    inherits the key terms of the previous question."""
+    if not any(t.role == "user" for t in history):
+        return question
+    if chat.can_rewrite:
+        return chat.rewrite(history, question).strip() or question
+    if len(WORD.findall(question)) > FOLLOW_UP_WORDS:
+        return question
+    previous = next(t.content for t in reversed(history) if t.role == "user")
+    carried = [w for w in WORD.findall(previous) if content_terms(w)]
+    return " ".join(dict.fromkeys([*carried, question]))
+
+
+def locate(sentence: str, chunk_text: str) -> tuple[int, int] | None:
+    """Where a quoted sentence sits in the chunk, tolerant of line breaks and spacing."""
+    words = [re.escape(w) for w in squash(sentence).split(" ") if w]
+    if len(words) < 3:
+        return None
+    match = re.search(r"\s+".join(words), chunk_text)
+    return (match.start(), match.end()) if match else None
+
+
+def split_cited(text: str) -> list[tuple[str, list[int]]]:
+    """Pieces of the answer, each followed by the [n] markers that cite it."""
+    pieces, last = [], 0
+    for group in re.finditer(r"(?:\s*\[\d{1,3}\])+", text):
+        numbers = [int(n) for n in MARKER.findall(group.group())]
+        pieces.append((text[last:group.start()].strip(), numbers))
+        last = group.end()
+    return pieces
+
+
+def cite(text: str, hits: Sequence[Hit]) -> list[Citation]:
+    """Map each [n] to its chunk; narrow the span to the quoted sentence when it is verbatim."""
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for piece, numbers in split_cited(text):
+        sentence = re.split(r"(?<=[.!?])\s+", piece)[-1] if len(piece) > 600 else piece
+        for n in numbers:
+            if not 1 <= n <= len(hits):
+                continue
+            spans.setdefault(n, [])
+            found = locate(sentence, hits[n - 1].chunk.text)
+            if found and found not in spans[n]:
+                spans[n].append(found)
+    citations = []
+    for n in sorted(spans):
+        chunk = hits[n - 1].chunk
+        local = sorted(spans[n]) or [(0, len(chunk.text))]
+        page_spans = tuple((chunk.start + s, chunk.start + e) for s, e in local)
+        quote = chunk.text[local[0][0]:local[-1][1]] if spans[n] else chunk.text
+        citations.append(Citation(n, chunk.chunk_id, chunk.doc_id, chunk.title, chunk.page,
+                                  page_spans[0][0], page_spans[-1][1], quote, page_spans))
+    return citations
+
+
+class AnswerStream:
+    """Iterate for text deltas (e.g. with st.write_stream); `.answer` is complete afterwards."""
+
+    def __init__(self, answer: Answer, deltas: Iterator[str], on_done: Callable[[Answer], None] | None = None):
+        self.answer = answer
+        self._deltas = deltas
+        self._on_done = on_done
+
+    def __iter__(self) -> Iterator[str]:
+        parts = []
+        for delta in self._deltas:
+            parts.append(delta)
+            yield delta
+        self.answer.text = "".join(parts).strip()
+        self.answer.citations = cite(self.answer.text, self.answer.hits)
+        self.answer.abstained = not self.answer.citations or NOT_FOUND.lower() in self.answer.text.lower()
+        if self._on_done:
+            self._on_done(self.answer)
+
+    def complete(self) -> Answer:
+        for _ in self:
+            pass
+        return self.answer
+
+
+def stream_answer(chat: ChatModel, question: str, query: str, hits: list[Hit], history: Sequence[Turn],
+                  on_done: Callable[[Answer], None] | None = None) -> AnswerStream:
+    answer = Answer(question=question, search_query=query, hits=hits)
+    deltas = chat.stream(ChatRequest(question, hits, tuple(history))) if hits else iter([NOT_FOUND])
+    return AnswerStream(answer, deltas, on_done)

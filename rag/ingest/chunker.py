@@ -1,0 +1,57 @@
+"""Pages -> chunks measured in the embedder's own tokens, each keeping its exact span in the page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from rag.protocols import Embedder
+from rag.types import Chunk, Document, Page
+
+
+class Chunker:
+    def __init__(self, embedder: Embedder, chunk_tokens: int, overlap_tokens: int):
+        # a chunk longer than the embedder's window would be cut silently and lose text from retrieval
+        self.size = max(16, min(chunk_tokens, embedder.max_tokens))
+        self.overlap = max(0, min(overlap_tokens, self.size // 2))
+        self.embedder = embedder
+        self.splitter = RecursiveCharacterTextSplitter(
+            chunk_size=self.size, chunk_overlap=self.overlap, length_function=embedder.count_tokens,
+            separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""], keep_separator="end",
+        )
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) offsets of each chunk in `text`; text[start:end] is the chunk, verbatim."""
+        spans, cursor = [], 0
+        for piece in self.splitter.split_text(text):
+            start = text.find(piece, cursor)
+            if start < 0:  # cannot happen for verbatim pieces; stay correct if the splitter changes
+                start = text.find(piece)
+            if start < 0:
+                continue
+            spans.extend(self._fit(text, start, start + len(piece)))
+            cursor = start + 1
+        return spans
+
+    def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
+        """Hard-split a span that is still over the token budget (one very long 'word', a table row)."""
+        if self.embedder.count_tokens(text[start:end]) <= self.size:
+            return [(start, end)]
+        mid = start + (end - start) // 2
+        space = text.rfind(" ", start + 1, mid + 1)
+        mid = space if space > start else mid
+        return self._fit(text, start, mid) + self._fit(text, mid, end)
+
+    def chunk(self, document: Document, pages: Iterable[Page]) -> list[Chunk]:
+        chunks = []
+        for page in pages:
+            for start, end in self.spans(page.text):
+                if not page.text[start:end].strip():
+                    continue
+                chunks.append(Chunk(
+                    chunk_id=f"{document.doc_id}:{len(chunks):05d}", doc_id=document.doc_id,
+                    text=page.text[start:end], page=page.number, start=start, end=end, section=page.section,
+                    title=document.name, owner=document.owner, collection=document.collection,
+                ))
+        return chunks

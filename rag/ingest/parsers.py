@@ -1,0 +1,172 @@
+"""One Parser per file type. Each yields pages of text; anything unreadable is InvalidDocument."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+
+from rag.errors import InvalidDocument
+from rag.types import Page
+
+MAX_PAGES_DEFAULT = 5000
+
+
+class PdfParser:
+    kind = "pdf"
+
+    def __init__(self, max_pages: int = MAX_PAGES_DEFAULT):
+        self.max_pages = max_pages
+
+    def parse(self, data: bytes) -> Iterator[Page]:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+
+        try:
+            reader = PdfReader(io.BytesIO(data))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise InvalidDocument("This PDF is encrypted with a password. Remove the password and upload it again.")
+            count = len(reader.pages)
+        except InvalidDocument:
+            raise
+        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+                NotImplementedError, OSError, AssertionError) as exc:
+            raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
+        if count > self.max_pages:
+            raise InvalidDocument(f"This PDF has {count} pages; the limit is {self.max_pages} (RAG_MAX_PAGES).")
+        yield from self._pages(reader, count)
+
+    def _pages(self, reader, count: int) -> Iterator[Page]:
+        pages, any_text = [], False
+        for number in range(1, count + 1):
+            try:
+                text = reader.pages[number - 1].extract_text() or ""
+            except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged content streams
+                raise InvalidDocument(f"Page {number} of this PDF is damaged and cannot be read.") from exc
+            text = text.replace("\x00", "")
+            any_text = any_text or bool(text.strip())
+            pages.append(Page(number, text))
+        if not any_text:
+            raise InvalidDocument(
+                "This PDF has no extractable text; it looks scanned. OCR is not supported: "
+                "upload a PDF with a text layer."
+            )
+        yield from pages
+
+
+class DocxParser:
+    """Sections, not pages: each heading starts a new numbered section (DOCX has no fixed pages)."""
+
+    kind = "docx"
+
+    def __init__(self, max_unzipped: int = 200 * 1024 * 1024, max_pages: int = MAX_PAGES_DEFAULT):
+        self.max_unzipped = max_unzipped
+        self.max_pages = max_pages
+
+    def check_archive(self, data: bytes) -> None:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                infos = archive.infolist()
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
+        if sum(info.file_size for info in infos) > self.max_unzipped:
+            raise InvalidDocument(
+                f"This Word document expands to more than {self.max_unzipped // 2**20} MB when unpacked "
+                "(RAG_MAX_UNZIPPED_MB); it was rejected as a possible zip bomb."
+            )
+        if "word/document.xml" not in {info.filename for info in infos}:
+            raise InvalidDocument("This ZIP archive is not a Word (.docx) document.")
+
+    def parse(self, data: bytes) -> Iterator[Page]:
+        if not data:
+            raise InvalidDocument("The file is empty.")
+        self.check_archive(data)
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+
+        try:
+            document = docx.Document(io.BytesIO(data))
+            blocks = list(self._blocks(document))
+        except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, AttributeError, TypeError,
+                SyntaxError, IndexError) as exc:
+            raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
+        yield from self._sections(blocks)
+
+    @staticmethod
+    def _blocks(document) -> Iterator[tuple[bool, str]]:
+        """(is_heading, text) for paragraphs and table rows in document order."""
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        for item in document.iter_inner_content():
+            if isinstance(item, Paragraph):
+                style = (item.style.name if item.style is not None else "") or ""
+                yield style.startswith(("Heading", "Title")), item.text
+            elif isinstance(item, Table):
+                for row in item.rows:
+                    cells = [cell.text.strip() for cell in row.cells]
+                    # merged cells repeat their text in python-docx; keep one copy
+                    yield False, " | ".join(dict.fromkeys(c for c in cells if c))
+
+    def _sections(self, blocks: list[tuple[bool, str]]) -> Iterator[Page]:
+        sections: list[tuple[str, list[str]]] = [("", [])]
+        for is_heading, text in blocks:
+            if is_heading and text.strip():
+                sections.append((text.strip(), []))
+            sections[-1][1].append(text)
+        pages = [(title, "\n".join(lines).strip("\n")) for title, lines in sections]
+        pages = [(title, text) for title, text in pages if text.strip()]
+        if not pages:
+            raise InvalidDocument("This Word document contains no text.")
+        if len(pages) > self.max_pages:
+            raise InvalidDocument(f"This Word document has {len(pages)} sections; the limit is {self.max_pages}.")
+        for number, (title, text) in enumerate(pages, start=1):
+            yield Page(number, text, section=title)
+
+
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def decode_text(data: bytes) -> str | None:
+    """Text from UTF-8 / UTF-16 (with BOM) / cp1252 / latin-1 bytes, or None if it looks binary."""
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+    if b"\x00" in data:
+        return None
+    for encoding in ("utf-8", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b\x08")
+    return None if controls > max(8, len(text[:65536]) // 100) else text
+
+
+class TxtParser:
+    """UTF-8 / UTF-16 with BOM / cp1252 / latin-1; form feeds separate pages."""
+
+    kind = "txt"
+
+    def __init__(self, max_pages: int = MAX_PAGES_DEFAULT):
+        self.max_pages = max_pages
+
+    def parse(self, data: bytes) -> Iterator[Page]:
+        if not data:
+            raise InvalidDocument("The file is empty.")
+        text = decode_text(data)
+        if text is None:
+            raise InvalidDocument("This file contains binary data, not text. Upload a PDF, DOCX or plain-text file.")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            raise InvalidDocument("The file contains only white space.")
+        pages = [p for p in text.split("\f")] if "\f" in text else [text]
+        pages = [p for p in pages if p.strip()]
+        if len(pages) > self.max_pages:
+            raise InvalidDocument(f"This text has {len(pages)} pages; the limit is {self.max_pages}.")
+        for number, page in enumerate(pages, start=1):
+            yield Page(number, page)
