@@ -90,8 +90,7 @@ class ExtractiveChatModel:
             return
         for i, c in enumerate(chosen):
             sentence = squash(c.text)
-            for word in re.findall(r"\S+\s*", sentence):
-                yield word
+            yield from re.findall(r"\S+\s*", sentence)
             yield f" [{c.source}]" + ("" if i == len(chosen) - 1 else "\n\n")
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
