@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from typing import Any
+from urllib.parse import urlparse
 
 from azure.core.exceptions import AzureError, ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
@@ -38,7 +39,7 @@ class KeyVaultSecretStore:
         except ResourceNotFoundError as exc:
             raise ConfigError(
                 f"Key Vault {self.url} has no secret {name!r}; add it with "
-                f"`az keyvault secret set --vault-url {self.url} --name {name} --value ...`."
+                f"`az keyvault secret set --vault-name {urlparse(self.url).hostname.split('.')[0]} --name {name} --value ...`."
             ) from exc
         except AzureError as exc:
             raise translate(exc, f"Key Vault {self.url}", ROLE) from exc
