@@ -4,14 +4,8 @@ import pytest
 
 from rag.backends.local.blobs import FilesystemBlobStore
 from rag.backends.local.index import LocalHybridIndex
-from rag.settings import Settings
 from tests.contracts.blobs import BlobStoreContract
 from tests.contracts.index import ALICE, IndexContract, make_doc, search
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return Settings(data_dir=tmp_path / "data")
 
 
 class TestFilesystemBlobStore(BlobStoreContract):

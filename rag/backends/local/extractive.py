@@ -18,6 +18,13 @@ from rag.types import Turn
 
 MAX_CANDIDATES = 48
 MIN_WORDS = 4
+LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
+
+
+def quotable(text: str) -> bool:
+    """Prose worth quoting: enough words, mostly letters, not a table-of-contents line."""
+    letters = sum(ch.isalpha() for ch in text)
+    return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
 @dataclass
@@ -57,7 +64,7 @@ class ExtractiveChatModel:
             for position, (start, end) in enumerate(sentence_spans(hit.chunk.text)):
                 text = hit.chunk.text[start:end]
                 key = squash(text).lower()
-                if len(text.split()) >= MIN_WORDS and key not in seen:
+                if quotable(text) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, text))
         return found
@@ -80,7 +87,13 @@ class ExtractiveChatModel:
         if not ranked or ranked[0].score < self.threshold:
             return []
         best = ranked[0].score
-        chosen = [c for c in ranked if c.score >= max(self.threshold, best - 0.12)][: self.max_sentences]
+        chosen: list[Candidate] = []
+        for c in ranked:
+            text = squash(c.text).lower()
+            if c.score < max(self.threshold, best - 0.12) or len(chosen) == self.max_sentences:
+                break
+            if not any(text in squash(o.text).lower() or squash(o.text).lower() in text for o in chosen):
+                chosen.append(c)  # a sentence quoted twice (chunk overlap) is said once
         return sorted(chosen, key=lambda c: (c.source, c.position))
 
     def stream(self, request: ChatRequest) -> Iterator[str]:

@@ -1,0 +1,169 @@
+"""python -m rag ingest|ask|search|list|delete — the engine from a terminal, or from other tools (--json)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from rag.engine import Engine
+from rag.errors import RagError
+from rag.settings import get_settings
+from rag.types import Answer, Hit, Principal
+
+console = Console(stderr=True)
+SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".text"}
+
+
+def files_under(paths: list[str]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        else:
+            yield path
+
+
+def cmd_ingest(engine: Engine, principal: Principal, args) -> int:
+    files, reports = list(files_under(args.paths)), []
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("ingesting", total=len(files))
+        for path in files:
+            bar.update(task, description=path.name)
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                reports.append({"name": str(path), "status": "rejected", "error": exc.strerror or str(exc)})
+            else:
+                reports.append(asdict(engine.ingest(path.name, data, principal, args.collection)))
+            bar.advance(task)
+    flush = getattr(engine.index, "flush", None)
+    if flush:
+        flush()
+    table = Table("file", "status", "pages", "chunks", "seconds", "error")
+    for r in reports:
+        table.add_row(r["name"], r["status"], str(r.get("pages", 0)), str(r.get("chunks", 0)),
+                      f"{r.get('seconds', 0):.2f}", r.get("error", ""))
+    Console().print(table)
+    return 1 if any(r["status"] == "rejected" for r in reports) else 0
+
+
+def hit_json(hit: Hit, rank: int) -> dict:
+    c = hit.chunk
+    return {"rank": rank, "chunk_id": c.chunk_id, "doc_id": c.doc_id, "title": c.title, "page": c.page,
+            "start": c.start, "end": c.end, "text": c.text, "score": hit.score, "bm25_rank": hit.bm25_rank,
+            "vector_rank": hit.vector_rank, "bm25_score": hit.bm25_score, "vector_score": hit.vector_score,
+            "flags": list(hit.flags)}
+
+
+def answer_json(answer: Answer) -> dict:
+    return {"question": answer.question, "search_query": answer.search_query, "answer": answer.text,
+            "abstained": answer.abstained, "unsupported": answer.unsupported,
+            "citations": [asdict(c) for c in answer.citations],
+            "hits": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)]}
+
+
+def batch_items(path: str) -> Iterator[tuple[str, str]]:
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if line.strip():
+            item = json.loads(line)
+            yield str(item.get("id", number)), item["question"]
+
+
+def cmd_ask(engine: Engine, principal: Principal, args) -> int:
+    items = batch_items(args.batch) if args.batch else [("1", args.question)]
+    for item_id, question in items:
+        stream = engine.ask(question, principal, k=args.k, mode=args.mode)
+        if args.json or args.batch:
+            print(json.dumps({"id": item_id, **answer_json(stream.complete())}), flush=True)
+            continue
+        for delta in stream:
+            print(delta, end="", flush=True)
+        print()
+        for c in stream.answer.citations:
+            print(f"[{c.n}] {c.title}, page {c.page}, characters {c.start}-{c.end}")
+    return 0
+
+
+def cmd_search(engine: Engine, principal: Principal, args) -> int:
+    items = batch_items(args.batch) if args.batch else [("1", args.query)]
+    for item_id, query in items:
+        hits = engine.search(query, principal, k=args.k, mode=args.mode)
+        if args.json or args.batch:
+            print(json.dumps({"id": item_id, "query": query, "hits": [hit_json(h, i) for i, h in enumerate(hits, 1)]}))
+            continue
+        table = Table("#", "document", "page", "bm25", "vector", "score", "text")
+        for i, h in enumerate(hits, 1):
+            table.add_row(str(i), h.chunk.title, str(h.chunk.page), str(h.bm25_rank or "-"),
+                          str(h.vector_rank or "-"), f"{h.score:.4f}", " ".join(h.chunk.text.split())[:80])
+        Console().print(table)
+    return 0
+
+
+def cmd_list(engine: Engine, principal: Principal, args) -> int:
+    docs = engine.documents(principal)
+    if args.json:
+        print(json.dumps([asdict(d) for d in docs]))
+        return 0
+    table = Table("doc id", "name", "type", "pages", "chunks", "size", "uploaded")
+    for d in docs:
+        table.add_row(d.doc_id, d.name, d.kind, str(d.pages), str(d.chunks), f"{d.size:,}", d.uploaded_at)
+    Console().print(table)
+    return 0
+
+
+def cmd_delete(engine: Engine, principal: Principal, args) -> int:
+    for doc in args.docs:
+        matches = [d.doc_id for d in engine.documents(principal) if doc in (d.doc_id, d.name)]
+        deleted = engine.delete(matches[0] if matches else doc, principal)
+        console.print(f"deleted {deleted.name} ({deleted.doc_id})")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
+    root.add_argument("--user", help="act as this user id (default: RAG_LOCAL_USER)")
+    root.add_argument("--groups", default="", help="comma-separated groups of that user")
+    sub = root.add_subparsers(dest="command", required=True)
+    ingest = sub.add_parser("ingest", help="add files or folders to the library")
+    ingest.add_argument("paths", nargs="+")
+    ingest.add_argument("--collection", default="", help="share with this group instead of keeping private")
+    for name, arg in (("ask", "question"), ("search", "query")):
+        cmd = sub.add_parser(name, help=f"{name} the library")
+        cmd.add_argument(arg, nargs="?")
+        cmd.add_argument("--k", type=int, default=None)
+        cmd.add_argument("--mode", choices=["hybrid", "bm25", "vector"], default="hybrid")
+        cmd.add_argument("--json", action="store_true", help="machine-readable output")
+        cmd.add_argument("--batch", help='JSONL file of {"id", "question"}: one JSON line out per line in')
+    sub.add_parser("list", help="list documents").add_argument("--json", action="store_true")
+    sub.add_parser("delete", help="delete documents by id or name").add_argument("docs", nargs="+")
+    return root
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "search": cmd_search, "list": cmd_list, "delete": cmd_delete}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command in ("ask", "search") and not (args.batch or getattr(args, "question", None)
+                                                   or getattr(args, "query", None)):
+        parser().error(f"{args.command} needs a question or --batch FILE")
+    settings = get_settings()
+    principal = Principal(args.user or settings.local_user, args.user or "",
+                          tuple(g for g in args.groups.split(",") if g))
+    try:
+        return COMMANDS[args.command](Engine(settings), principal, args)
+    except RagError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

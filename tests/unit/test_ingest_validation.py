@@ -1,0 +1,154 @@
+"""Bad input gets a clear InvalidDocument (a rejected report) and leaves nothing behind."""
+
+import io
+import zipfile
+
+import pytest
+
+from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
+from rag.ingest.pipeline import Ingestor
+from rag.ingest.validate import detect_kind
+from rag.types import Principal
+from tests.conftest import make_docx, make_pdf
+from tests.contracts.parser import ParserContract
+from tests.fakes import HashEmbedder
+
+ME = Principal("me")
+
+
+@pytest.fixture
+def ingestor(settings):
+    from rag.backends.local.blobs import FilesystemBlobStore
+    from rag.backends.local.index import LocalHybridIndex
+
+    return Ingestor(settings, HashEmbedder(), LocalHybridIndex(settings), FilesystemBlobStore(settings))
+
+
+def files_left(settings) -> list[str]:
+    return [p.name for p in settings.blob_dir.rglob("*") if p.is_file()] if settings.blob_dir.exists() else []
+
+
+def zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * (3 * 2**20))  # 3 MB of zeros, a few KB packed
+    return out.getvalue()
+
+
+BAD_INPUTS = {
+    "empty": ("empty.pdf", b"", "empty"),
+    "encrypted": ("locked.pdf", make_pdf(password="secret"), "encrypted"),
+    "scanned": ("scan.pdf", make_pdf(text_pages=False), "scanned"),
+    "corrupt pdf": ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage\n%%EOF", "damaged"),
+    "corrupt docx": ("broken.docx", b"PK\x03\x04" + b"\x00garbage" * 50, "damaged"),
+    "zip not docx": ("notes.docx", b"", "not a Word"),  # filled below
+    "zip bomb": ("bomb.docx", zip_bomb(), "zip bomb"),
+    "binary txt": ("data.txt", bytes(range(256)) * 8, "binary"),
+    "image": ("photo.txt", b"\x89PNG\r\n\x1a\n" + b"\0" * 100, "image"),
+    "path": ("../etc/passwd.txt", b"hello world", "path"),
+    "windows path": ("C:\\temp\\a.txt", b"hello world", "path"),
+    "extension lies": ("report.docx", make_pdf(), "named .docx but its content is a PDF"),
+    "unsupported type": ("tool.exe", b"just some text", "not supported"),
+    "oversized": ("big.txt", b"word " * 300_000, "limit"),
+}
+_zip = io.BytesIO()
+with zipfile.ZipFile(_zip, "w") as _archive:
+    _archive.writestr("readme.txt", "not a document")
+BAD_INPUTS["zip not docx"] = ("notes.docx", _zip.getvalue(), "not a Word")
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_rejected_clearly_and_leaves_nothing(case, ingestor, settings):
+    ingestor.settings = settings.model_copy(update={"max_upload_mb": 1.0, "max_unzipped_mb": 2.0})
+    name, data, message = BAD_INPUTS[case]
+    report = ingestor.ingest(name, data, ME)
+    assert report.status == "rejected"
+    assert message.lower() in report.error.lower(), report.error
+    assert files_left(settings) == []
+    assert ingestor.index.documents(ME) == []
+
+
+def test_pdf_encrypted_with_empty_user_password_is_read(ingestor):
+    report = ingestor.ingest("owner-only.pdf", make_pdf(password=""), ME)
+    assert report.status == "indexed" and report.pages == 2
+
+
+def test_same_bytes_twice_is_one_document_and_changed_file_replaces(ingestor, settings):
+    first = ingestor.ingest("notes.txt", b"The needle is in the haystack.", ME)
+    again = ingestor.ingest("copy.txt", b"The needle is in the haystack.", ME)
+    assert (first.status, again.status, again.doc_id) == ("indexed", "unchanged", first.doc_id)
+    changed = ingestor.ingest("notes.txt", b"Now the needle is gone.", ME)
+    assert (changed.status, changed.doc_id) == ("replaced", first.doc_id)
+    assert [c.text for c in ingestor.index.chunks(first.doc_id, ME)] == ["Now the needle is gone."]
+    assert len(files_left(settings)) == 4  # original + pages of the one current version (+ metadata)
+
+
+def test_type_comes_from_content_not_extension():
+    assert detect_kind("report", make_pdf()) == "pdf"
+    assert detect_kind("notes.md", "Überschrift café".encode()) == "txt"
+    assert detect_kind("letter.docx", make_docx()) == "docx"
+
+
+class TestPdfParser(ParserContract):
+    expected = "Libtasn1"
+
+    @pytest.fixture
+    def parser(self):
+        return PdfParser()
+
+    @pytest.fixture
+    def sample(self):
+        return make_pdf()
+
+    @pytest.fixture
+    def garbage(self):
+        return b"%PDF-1.4 nothing else"
+
+
+class TestDocxParser(ParserContract):
+    @pytest.fixture
+    def parser(self):
+        return DocxParser()
+
+    @pytest.fixture
+    def sample(self):
+        return make_docx()
+
+    @pytest.fixture
+    def garbage(self):
+        return b"PK\x03\x04broken"
+
+    def test_headings_become_sections_and_tables_rows(self, parser):
+        data = make_docx(
+            [("Heading 1", "Scope"), ("Normal", "First part."), ("Heading 2", "Details"), ("Normal", "Second.")],
+            table=[["Name", "Value"], ["alpha", "42"]],
+        )
+        pages = list(parser.parse(data))
+        assert [(p.number, p.section) for p in pages] == [(1, "Scope"), (2, "Details")]
+        assert pages[0].text == "Scope\nFirst part."
+        assert "alpha | 42" in pages[1].text
+
+
+class TestTxtParser(ParserContract):
+    @pytest.fixture
+    def parser(self):
+        return TxtParser()
+
+    @pytest.fixture
+    def sample(self):
+        return b"first page with a needle\fsecond page"
+
+    @pytest.fixture
+    def garbage(self):
+        return b"\x00\x01\x02" * 100
+
+    @pytest.mark.parametrize("data", [
+        "café needle".encode("utf-8-sig"), "café needle".encode("utf-16"), "café needle".encode("cp1252"),
+        "café needle".encode(),
+    ])
+    def test_encodings(self, parser, data):
+        assert [p.text for p in parser.parse(data)] == ["café needle"]
+
+    def test_form_feeds_split_pages(self, parser):
+        assert [p.text for p in parser.parse(b"one\r\ntwo\fthree")] == ["one\ntwo", "three"]
