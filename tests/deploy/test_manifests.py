@@ -242,7 +242,7 @@ def test_network_policy_admits_only_the_gateway_to_the_proxy_port(objects):
 
 
 def test_service_account_and_pod_use_workload_identity(objects):
-    sa = only(objects, "ServiceAccount")
+    sa = only(objects, "ServiceAccount", "docchat")
     assert sa["metadata"]["annotations"]["azure.workload.identity/client-id"]
     pod = _pod(objects)
     assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
@@ -280,3 +280,21 @@ def test_hpa_scales_the_deployment_on_cpu_and_pdb_covers_it(objects):
     assert hpa["spec"]["minReplicas"] >= 2
     assert "replicas" not in deployment["spec"]  # the HPA owns it
     assert pdb["spec"]["selector"] == deployment["spec"]["selector"]
+
+
+def test_index_job_has_its_own_identity_and_is_never_a_service_endpoint(objects):
+    job = only(objects, "Job")
+    pod = job["spec"]["template"]
+    admin = only(objects, "ServiceAccount", pod["spec"]["serviceAccountName"])
+    app_sa = only(objects, "ServiceAccount", "docchat")
+    admin_id = admin["metadata"]["annotations"]["azure.workload.identity/client-id"]
+    app_id = app_sa["metadata"]["annotations"]["azure.workload.identity/client-id"]
+    assert admin_id != app_id or set(admin_id) <= {"0", "-"}, "placeholders aside, two identities"
+    assert pod["metadata"]["labels"]["azure.workload.identity/use"] == "true"
+    selector = only(objects, "Service")["spec"]["selector"]
+    assert not selector.items() <= pod["metadata"]["labels"].items()
+    assert "post-install" in job["metadata"]["annotations"]["helm.sh/hook"]
+    [container] = pod["spec"]["containers"]
+    ctx = container["securityContext"]
+    assert ctx["readOnlyRootFilesystem"] and not ctx["allowPrivilegeEscalation"] and ctx["capabilities"]["drop"] == ["ALL"]
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
