@@ -19,6 +19,7 @@ from rag.settings import get_settings
 from rag.types import Answer, Hit, Principal
 
 console = Console(stderr=True)
+out = Console() if sys.stdout.isatty() else Console(width=200)  # pipes get whole names, not "shared-mime…"
 SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".text"}
 
 
@@ -51,7 +52,7 @@ def cmd_ingest(engine: Engine, principal: Principal, args) -> int:
     for r in reports:
         table.add_row(r["name"], r["status"], str(r.get("pages", 0)), str(r.get("chunks", 0)),
                       f"{r.get('seconds', 0):.2f}", r.get("error", ""))
-    Console().print(table)
+    out.print(table)
     return 1 if any(r["status"] == "rejected" for r in reports) else 0
 
 
@@ -103,7 +104,7 @@ def cmd_search(engine: Engine, principal: Principal, args) -> int:
         for i, h in enumerate(hits, 1):
             table.add_row(str(i), h.chunk.title, str(h.chunk.page), str(h.bm25_rank or "-"),
                           str(h.vector_rank or "-"), f"{h.score:.4f}", " ".join(h.chunk.text.split())[:80])
-        Console().print(table)
+        out.print(table)
     return 0
 
 
@@ -115,7 +116,7 @@ def cmd_list(engine: Engine, principal: Principal, args) -> int:
     table = Table("doc id", "name", "type", "pages", "chunks", "size", "uploaded")
     for d in docs:
         table.add_row(d.doc_id, d.name, d.kind, str(d.pages), str(d.chunks), f"{d.size:,}", d.uploaded_at)
-    Console().print(table)
+    out.print(table)
     return 0
 
 
