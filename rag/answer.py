@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from rag.grounding import unsupported_sentences
 from rag.prompt import NOT_FOUND
-from rag.protocols import ChatModel, ChatRequest
+from rag.protocols import ChatModel, ChatRequest, Embedder
 from rag.text import WORD, content_terms, squash
 from rag.types import Answer, Citation, Hit, Turn
 
@@ -73,10 +74,12 @@ def cite(text: str, hits: Sequence[Hit]) -> list[Citation]:
 class AnswerStream:
     """Iterate for text deltas (e.g. with st.write_stream); `.answer` is complete afterwards."""
 
-    def __init__(self, answer: Answer, deltas: Iterator[str], on_done: Callable[[Answer], None] | None = None):
+    def __init__(self, answer: Answer, deltas: Iterator[str], on_done: Callable[[Answer], None] | None = None,
+                 embedder: Embedder | None = None):
         self.answer = answer
         self._deltas = deltas
         self._on_done = on_done
+        self._embedder = embedder  # for the groundedness check of the finished answer
 
     def __iter__(self) -> Iterator[str]:
         parts = []
@@ -85,6 +88,7 @@ class AnswerStream:
             yield delta
         self.answer.text = "".join(parts).strip()
         self.answer.citations = cite(self.answer.text, self.answer.hits)
+        self.answer.unsupported = unsupported_sentences(self.answer, self._embedder)
         self.answer.abstained = not self.answer.citations or NOT_FOUND.lower() in self.answer.text.lower()
         if self._on_done:
             self._on_done(self.answer)
@@ -96,7 +100,7 @@ class AnswerStream:
 
 
 def stream_answer(chat: ChatModel, question: str, query: str, hits: list[Hit], history: Sequence[Turn],
-                  on_done: Callable[[Answer], None] | None = None) -> AnswerStream:
+                  on_done: Callable[[Answer], None] | None = None, embedder: Embedder | None = None) -> AnswerStream:
     answer = Answer(question=question, search_query=query, hits=hits)
     deltas = chat.stream(ChatRequest(question, hits, tuple(history))) if hits else iter([NOT_FOUND])
-    return AnswerStream(answer, deltas, on_done)
+    return AnswerStream(answer, deltas, on_done, embedder)

@@ -87,4 +87,4 @@ class Engine:
         history = list(history)[-self.settings.max_history_turns:]
         query = search_query(self.chat, history, question)
         hits = self.search(query, principal, k, mode, doc_ids)
-        return stream_answer(self.chat, question, query, hits, history)
+        return stream_answer(self.chat, question, query, hits, history, embedder=self.embedder)
