@@ -1,0 +1,1 @@
+"""Streamlit-only helpers for the pages: session state, identity, rendering, PDF highlights."""

@@ -1,0 +1,136 @@
+"""Typed session state: the pages read and write these accessors, never raw string keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from rag.types import Answer, IngestReport, Principal, Turn
+
+_KEY = "docchat"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    question: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A citation chosen for the source view: answer `exchange` of the conversation, source `n`."""
+
+    exchange: int
+    n: int
+
+
+@dataclass
+class UiState:
+    principal: Principal | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    source: SourceRef | None = None
+    conversation: int = 0  # bumped by "New chat" so its widgets start fresh
+    ingested: dict[str, IngestReport] = field(default_factory=dict)  # uploaded file id -> report
+    confirm_delete: str = ""  # doc id waiting for confirmation
+    notice: str = ""  # a message for the next run (e.g. after st.rerun)
+
+
+def state() -> UiState:
+    if _KEY not in st.session_state:
+        st.session_state[_KEY] = UiState()
+    return st.session_state[_KEY]
+
+
+# --- identity
+def set_principal(principal: Principal) -> None:
+    state().principal = principal
+
+
+def principal() -> Principal:
+    current = state().principal
+    if current is None:  # pages run only through app.py, which sets it first
+        raise RuntimeError("No principal: start DocChat with `streamlit run app.py`.")
+    return current
+
+
+# --- conversation
+def exchanges() -> list[Exchange]:
+    return state().exchanges
+
+
+def add_exchange(question: str, answer: Answer) -> int:
+    state().exchanges.append(Exchange(question, answer))
+    return len(state().exchanges) - 1
+
+
+def history() -> list[Turn]:
+    turns: list[Turn] = []
+    for exchange in state().exchanges:
+        turns += [Turn("user", exchange.question), Turn("assistant", exchange.answer.text)]
+    return turns
+
+
+def new_chat() -> None:
+    current = state()
+    current.exchanges, current.source = [], None
+    current.conversation += 1
+
+
+# --- citations and the source view
+def citation_key(exchange: int) -> str:
+    return f"{_KEY}-cite-{state().conversation}-{exchange}"
+
+
+def source() -> SourceRef | None:
+    return state().source
+
+
+def choose_citation(exchange: int) -> None:
+    """on_change of the citation chips of one answer: show that source, unselect the others."""
+    n = st.session_state.get(citation_key(exchange))
+    state().source = SourceRef(exchange, n) if n is not None else None
+    for other in range(len(state().exchanges)):
+        if other != exchange and citation_key(other) in st.session_state:
+            st.session_state[citation_key(other)] = None
+
+
+def close_source() -> None:
+    ref = state().source
+    state().source = None
+    if ref is not None and citation_key(ref.exchange) in st.session_state:
+        st.session_state[citation_key(ref.exchange)] = None
+
+
+# --- uploads and deletion
+def is_ingested(file_id: str) -> bool:
+    return file_id in state().ingested
+
+
+def record_ingest(file_id: str, report: IngestReport) -> None:
+    state().ingested[file_id] = report
+
+
+def ingest_reports() -> list[IngestReport]:
+    return list(state().ingested.values())
+
+
+def confirm_delete() -> str:
+    return state().confirm_delete
+
+
+def ask_delete(doc_id: str) -> None:
+    state().confirm_delete = doc_id
+
+
+def cancel_delete() -> None:
+    state().confirm_delete = ""
+
+
+def notify(message: str) -> None:
+    state().notice = message
+
+
+def pop_notice() -> str:
+    message, state().notice = state().notice, ""
+    return message
