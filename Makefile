@@ -12,6 +12,7 @@ export TOKENIZERS_PARALLELISM := false
 $(VENV)/.installed: $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/eval-nodeps.txt
 	touch $@
 
 install: $(VENV)/.installed
