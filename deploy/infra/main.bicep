@@ -1,0 +1,276 @@
+// DocChat on Azure: everything from an empty subscription to a cluster ready for the Helm chart.
+//   az deployment sub create --location <region> --template-file deploy/infra/main.bicep \
+//     --parameters deploy/infra/main.bicepparam
+// Idempotent: re-running converges. Teardown: deploy/infra/teardown.sh.
+targetScope = 'subscription'
+
+@description('Azure region for every resource (needs gpt-4o GlobalStandard and text-embedding-3-small quota).')
+param location string = 'swedencentral'
+@description('Short prefix of every resource name.')
+@minLength(3)
+@maxLength(10)
+param prefix string = 'docchat'
+@description('Environment tag and resource group suffix.')
+param environmentName string = 'prod'
+@description('Kubernetes namespaces the chart is installed in; each gets federated credentials.')
+param namespaces array = ['docchat', 'docchat-staging']
+@description('ServiceAccount of the app pods (chart value serviceAccount.name).')
+param serviceAccountName string = 'docchat'
+@description('ServiceAccount of the index-init Job (chart value indexInit.serviceAccountName).')
+param indexAdminServiceAccountName string = 'docchat-index-admin'
+@description('owner/name of the GitHub repository allowed to push images and deploy (OIDC). Empty: no CI identity.')
+param githubRepository string = ''
+@description('Object ID of the operator (az ad signed-in-user show --query id -o tsv). Gets Key Vault Secrets Officer and AKS RBAC Cluster Admin.')
+param deployerPrincipalId string = ''
+@description('Public IPs/CIDRs allowed through the Key Vault firewall (to set the cookie secrets). Empty: Key Vault is private only.')
+param operatorIpRanges array = []
+@description('Email address for alerts.')
+param alertEmail string = ''
+@description('true only while the app creates its search index at start-up; otherwise the index-init Job alone holds Search Service Contributor.')
+param appManagesSearchIndex bool = false
+@description('AKS version; empty: the region default.')
+param kubernetesVersion string = ''
+param nodeVmSize string = 'Standard_D4ds_v5'
+param nodeMinCount int = 2
+param nodeMaxCount int = 4
+@allowed(['Free', 'Standard'])
+@description('AKS control plane tier: Standard has the uptime SLA.')
+param aksTier string = 'Standard'
+@allowed(['basic', 'standard'])
+param searchSku string = 'basic'
+@description('Thousands of tokens per minute for text-embedding-3-small.')
+param embeddingCapacity int = 120
+@description('Thousands of tokens per minute for gpt-4o (GlobalStandard).')
+param chatCapacity int = 50
+param blobContainerName string = 'docchat'
+
+var tags = {
+  app: 'docchat'
+  environment: environmentName
+}
+var suffix = uniqueString(subscription().id, prefix, environmentName)
+var names = {
+  resourceGroup: 'rg-${prefix}-${environmentName}'
+  vnet: 'vnet-${prefix}-${environmentName}'
+  workspace: 'log-${prefix}-${environmentName}'
+  storage: take('st${prefix}${suffix}', 24)
+  search: 'srch-${prefix}-${suffix}'
+  openai: 'oai-${prefix}-${suffix}'
+  keyVault: take('kv-${prefix}-${suffix}', 24)
+  acr: 'acr${prefix}${suffix}'
+  aks: 'aks-${prefix}-${environmentName}'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module network 'modules/network.bicep' = {
+  scope: rg
+  name: 'network'
+  params: {
+    name: names.vnet
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  scope: rg
+  name: 'monitoring'
+  params: {
+    name: names.workspace
+    location: location
+    tags: tags
+    alertEmail: alertEmail
+    namespaces: namespaces
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  scope: rg
+  name: 'storage'
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    containerName: blobContainerName
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module search 'modules/search.bicep' = {
+  scope: rg
+  name: 'search'
+  params: {
+    name: names.search
+    location: location
+    tags: tags
+    sku: searchSku
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module openai 'modules/openai.bicep' = {
+  scope: rg
+  name: 'openai'
+  params: {
+    name: names.openai
+    location: location
+    tags: tags
+    embeddingCapacity: embeddingCapacity
+    chatCapacity: chatCapacity
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module keyVault 'modules/keyvault.bicep' = {
+  scope: rg
+  name: 'keyvault'
+  params: {
+    name: names.keyVault
+    location: location
+    tags: tags
+    allowedIpRanges: operatorIpRanges
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+module acr 'modules/acr.bicep' = {
+  scope: rg
+  name: 'acr'
+  params: {
+    name: names.acr
+    location: location
+    tags: tags
+  }
+}
+
+module aks 'modules/aks.bicep' = {
+  scope: rg
+  name: 'aks'
+  params: {
+    name: names.aks
+    location: location
+    tags: tags
+    subnetId: network.outputs.aksSubnetId
+    workspaceId: monitoring.outputs.workspaceId
+    kubernetesVersion: kubernetesVersion
+    nodeVmSize: nodeVmSize
+    nodeMinCount: nodeMinCount
+    nodeMaxCount: nodeMaxCount
+    tier: aksTier
+  }
+}
+
+// Private endpoints: the data services accept traffic only from the VNet.
+module blobEndpoint 'modules/private-endpoint.bicep' = {
+  scope: rg
+  name: 'pe-blob'
+  params: {
+    name: 'pe-${names.storage}-blob'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: storage.outputs.id
+    groupId: 'blob'
+    privateDnsZoneId: network.outputs.blobDnsZoneId
+  }
+}
+
+module searchEndpoint 'modules/private-endpoint.bicep' = {
+  scope: rg
+  name: 'pe-search'
+  params: {
+    name: 'pe-${names.search}'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: search.outputs.id
+    groupId: 'searchService'
+    privateDnsZoneId: network.outputs.searchDnsZoneId
+  }
+}
+
+module openaiEndpoint 'modules/private-endpoint.bicep' = {
+  scope: rg
+  name: 'pe-openai'
+  params: {
+    name: 'pe-${names.openai}'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: openai.outputs.id
+    groupId: 'account'
+    privateDnsZoneId: network.outputs.openaiDnsZoneId
+  }
+}
+
+module keyVaultEndpoint 'modules/private-endpoint.bicep' = {
+  scope: rg
+  name: 'pe-keyvault'
+  params: {
+    name: 'pe-${names.keyVault}'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: keyVault.outputs.id
+    groupId: 'vault'
+    privateDnsZoneId: network.outputs.keyVaultDnsZoneId
+  }
+}
+
+module identity 'modules/identity.bicep' = {
+  scope: rg
+  name: 'identity'
+  params: {
+    prefix: prefix
+    location: location
+    tags: tags
+    oidcIssuerUrl: aks.outputs.oidcIssuerUrl
+    namespaces: namespaces
+    serviceAccountName: serviceAccountName
+    indexAdminServiceAccountName: indexAdminServiceAccountName
+    githubRepository: githubRepository
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  scope: rg
+  name: 'roles'
+  params: {
+    appPrincipalId: identity.outputs.appPrincipalId
+    indexAdminPrincipalId: identity.outputs.indexAdminPrincipalId
+    githubPrincipalId: identity.outputs.githubPrincipalId
+    kubeletObjectId: aks.outputs.kubeletObjectId
+    deployerPrincipalId: deployerPrincipalId
+    appManagesSearchIndex: appManagesSearchIndex
+    openaiName: openai.outputs.name
+    searchName: search.outputs.name
+    storageName: storage.outputs.name
+    containerName: blobContainerName
+    keyVaultName: keyVault.outputs.name
+    acrName: acr.outputs.name
+    aksName: aks.outputs.name
+  }
+}
+
+// Everything the Helm values and the CI workflows need (none of it secret).
+output resourceGroup string = rg.name
+output aksName string = aks.outputs.name
+output acrLoginServer string = acr.outputs.loginServer
+output acrName string = acr.outputs.name
+output tenantId string = tenant().tenantId
+output workloadIdentityClientId string = identity.outputs.appClientId
+output indexAdminClientId string = identity.outputs.indexAdminClientId
+output githubClientId string = identity.outputs.githubClientId
+output oidcIssuerUrl string = aks.outputs.oidcIssuerUrl
+output openaiEndpoint string = openai.outputs.endpoint
+output openaiName string = openai.outputs.name
+output searchEndpoint string = search.outputs.endpoint
+output storageAccountUrl string = storage.outputs.blobEndpoint
+output keyVaultUrl string = keyVault.outputs.uri
+output keyVaultName string = keyVault.outputs.name
+output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceId
