@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from rag.backends.local.vectors import Rows, VectorMatrix
+from rag.backends.local.vectors import Rows, VectorMatrix, key_of
 from rag.errors import BackendUnavailable, Forbidden, NotFound
 from rag.fusion import rrf
 from rag.settings import Settings
@@ -36,6 +36,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_unsigned_field(number, stored=True)
     sb.add_bytes_field("vector", stored=True)
     sb.add_bytes_field("meta", stored=True)
+    sb.add_integer_field("key", fast=True)  # chunk id hash: BM25 candidates without fetching stored docs
     return sb.build()
 
 
@@ -57,6 +58,7 @@ class LocalHybridIndex:
             raise BackendUnavailable(f"Could not open the index in {self.folder}: {exc}.") from exc
         self._opstamp = -1
         self.vectors = VectorMatrix()
+        self._key_to_id: dict[int, str] = {}
         self._refresh()
 
     # --- freshness: another process (CLI, second app) may have committed since we looked
@@ -72,11 +74,19 @@ class LocalHybridIndex:
             if opstamp == self._opstamp:
                 return
             self.index.reload()
+            keys = self._committed_keys()
             cached = VectorMatrix.load(self.folder, opstamp)
-            if cached is None or len(cached) != self._count_kind("chunk"):
-                cached = self._scan_vectors()
+            if cached is None or not np.array_equal(np.sort(cached.keys()), keys):
+                cached = self._scan_vectors()  # start-up check failed: the matrix must mirror the text index
                 cached.save(self.folder, opstamp)
             self.vectors, self._opstamp = cached, opstamp
+            self._key_to_id = dict(zip(cached.keys().tolist(), cached.ids, strict=True))
+
+    def _committed_keys(self) -> np.ndarray:
+        """Sorted id hashes of every committed chunk, read from the fast field (no stored docs)."""
+        searcher = self.index.searcher()
+        hits = searcher.search(self._term("kind", "chunk"), limit=max(searcher.num_docs, 1), count=False).hits
+        return np.sort(np.array(searcher.fast_field_values("key", [a for _, a in hits]), dtype=np.int64))
 
     def _scan_vectors(self) -> VectorMatrix:
         """Rebuild the matrix from the vectors stored in tantivy (startup check failed or no cache)."""
@@ -96,6 +106,10 @@ class LocalHybridIndex:
 
     def _count_kind(self, kind: str) -> int:
         return self.index.searcher().search(self._term("kind", kind), limit=1, count=True).count
+
+    def _ids_of(self, searcher, addresses) -> list[str | None]:
+        keys = searcher.fast_field_values("key", addresses)
+        return [self._key_to_id.get(k) for k in keys]
 
     # --- queries
     def _term(self, field: str, value: str) -> tantivy.Query:
@@ -119,12 +133,17 @@ class LocalHybridIndex:
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
         return [(score, searcher.doc(address).to_dict()) for score, address in hits]
 
-    def _bm25(self, text: str, principal, doc_ids, depth) -> list[tuple[str, float, dict]]:
+    def _bm25(self, text: str, principal, doc_ids, depth) -> list[tuple[str, float]]:
         words = " ".join(w.lower() for w in WORDS.findall(text))
         if not words:
             return []
         query, _errors = self.index.parse_query_lenient(words, ["text", "section"], field_boosts={"section": 0.5})
-        return [(first(f, "id"), s, f) for s, f in self._find("chunk", principal, doc_ids, query, depth)]
+        clauses = [(tantivy.Occur.Must, self._term("kind", "chunk")), *self._scope(principal, doc_ids),
+                   (tantivy.Occur.Must, query)]
+        searcher = self.index.searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=depth, count=False).hits
+        ids = self._ids_of(searcher, [a for _, a in hits])
+        return [(i, score) for i, (score, _) in zip(ids, hits, strict=True) if i is not None]
 
     def search(self, text, vector, k, principal, mode: Mode = "hybrid", doc_ids=None) -> list[Hit]:
         self._refresh()
@@ -135,12 +154,8 @@ class LocalHybridIndex:
             if mode in ("hybrid", "vector") and vector is not None:
                 dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
         s = self.settings
-        fused = rrf([(i, sc) for i, sc, _ in bm25], dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
-        stored = {i: f for i, _, f in bm25}
-        missing = [f.key for f in fused if f.key not in stored]
-        if missing:
-            for _, fields in self._find_ids(missing):
-                stored[first(fields, "id")] = fields
+        fused = rrf(bm25, dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
+        stored = {first(f, "id"): f for _, f in self._find_ids([f.key for f in fused])} if fused else {}
         return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score)
                 for f in fused if f.key in stored]
 
@@ -192,13 +207,14 @@ class LocalHybridIndex:
             if len(chunks):
                 self.vectors.add(Rows([c.chunk_id for c in chunks], document.doc_id, document.owner,
                                       document.collection, np.asarray(vectors, dtype=np.float32)))
+                self._key_to_id.update((key_of(c.chunk_id), c.chunk_id) for c in chunks)
 
     @staticmethod
     def _chunk_doc(chunk: Chunk, vector: np.ndarray) -> tantivy.Document:
         return tantivy.Document(
             id=chunk.chunk_id, kind="chunk", doc_id=chunk.doc_id, owner=chunk.owner, collection=chunk.collection,
             text=chunk.text, section=chunk.section, title=chunk.title, page=chunk.page, start=chunk.start,
-            end=chunk.end, vector=np.asarray(vector, dtype=np.float32).tobytes(),
+            end=chunk.end, vector=np.asarray(vector, dtype=np.float32).tobytes(), key=key_of(chunk.chunk_id),
         )
 
     def delete(self, doc_id: str, principal: Principal) -> None:

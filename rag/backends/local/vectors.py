@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,11 @@ from threadpoolctl import threadpool_limits
 
 from rag.backends.local.blobs import write_atomic
 from rag.types import PRIVATE, Principal
+
+
+def key_of(chunk_id: str) -> int:
+    """A chunk id as the 63-bit integer tantivy keeps in a fast field."""
+    return int.from_bytes(hashlib.blake2b(chunk_id.encode(), digest_size=8).digest(), "little") >> 1
 
 
 @dataclass
@@ -57,6 +63,10 @@ class VectorMatrix:
     def __len__(self) -> int:
         self._materialise()
         return len(self.ids)
+
+    def keys(self) -> np.ndarray:
+        self._materialise()
+        return np.array([key_of(i) for i in self.ids], dtype=np.int64)
 
     def remove_doc(self, doc_id: str) -> None:
         self._pending = [rows for rows in self._pending if rows.doc_id != doc_id]
