@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
@@ -13,6 +14,13 @@ from threadpoolctl import threadpool_limits
 
 from rag.backends.local.blobs import write_atomic
 from rag.types import PRIVATE, Principal
+
+
+@functools.cache
+def single_blas_thread() -> None:
+    """One BLAS thread per query, set once per process (a per-query context costs ~2 ms): with
+    concurrent readers, more threads per scan thrash the cores (4 readers on 2 cores: 178 -> 19 q/s)."""
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def key_of(chunk_id: str) -> int:
@@ -109,9 +117,8 @@ class VectorMatrix:
         self._materialise()
         if not len(self.ids) or not mask.any():
             return []
-        # one BLAS thread per query: with concurrent readers, more threads thrash the 2 cores
-        with threadpool_limits(limits=1, user_api="blas"):
-            scores = self.matrix @ vector.astype(np.float32)
+        single_blas_thread()
+        scores = self.matrix @ vector.astype(np.float32)
         scores = np.where(mask, scores, -np.inf)
         depth = min(depth, int(mask.sum()))
         top = np.argpartition(-scores, depth - 1)[:depth]
