@@ -55,7 +55,9 @@ class LocalHybridIndex:
         try:
             self.index = tantivy.Index(self.schema, path=str(self.folder))
         except ValueError as exc:
-            raise BackendUnavailable(f"Could not open the index in {self.folder}: {exc}.") from exc
+            hint = (" It was written by another DocChat version: move the folder aside and ingest your files again."
+                    if "schema does not match" in str(exc) else "")
+            raise BackendUnavailable(f"Could not open the index in {self.folder}: {exc}.{hint}") from exc
         self._opstamp = -1
         self.vectors = VectorMatrix()
         self._key_to_id: dict[int, str] = {}
