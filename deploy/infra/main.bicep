@@ -42,7 +42,8 @@ param searchSku string = 'basic'
 param embeddingCapacity int = 120
 @description('Thousands of tokens per minute for gpt-4o (GlobalStandard).')
 param chatCapacity int = 50
-param blobContainerName string = 'docchat'
+@description('Private blob containers (RAG_AZURE_STORAGE_CONTAINER of production and staging).')
+param blobContainerNames array = ['docchat', 'docchat-staging']
 
 var tags = {
   app: 'docchat'
@@ -96,7 +97,7 @@ module storage 'modules/storage.bicep' = {
     name: names.storage
     location: location
     tags: tags
-    containerName: blobContainerName
+    containerNames: blobContainerNames
     workspaceId: monitoring.outputs.workspaceId
   }
 }
@@ -250,7 +251,7 @@ module roles 'modules/roles.bicep' = {
     openaiName: openai.outputs.name
     searchName: search.outputs.name
     storageName: storage.outputs.name
-    containerName: blobContainerName
+    containerNames: blobContainerNames
     keyVaultName: keyVault.outputs.name
     acrName: acr.outputs.name
     aksName: aks.outputs.name

@@ -67,11 +67,23 @@ def test_value_keys_are_camel_case():
     assert bad == []
 
 
-def test_production_values_only_override_known_keys():
+@pytest.mark.parametrize("name", ["values-production.yaml", "values-staging.yaml"])
+def test_override_files_only_set_known_keys(name):
     defaults = _leaf_keys(yaml.safe_load((CHART / "values.yaml").read_text()))
     free_form = ("config.extra", "topologySpreadConstraints", "podLabels", "podAnnotations", "nodeSelector")
-    unknown = [k for k in _leaf_keys(production_values()) if k not in defaults and not k.startswith(free_form)]
+    overrides = yaml.safe_load((CHART / name).read_text())
+    unknown = [k for k in _leaf_keys(overrides) if k not in defaults and not k.startswith(free_form)]
     assert unknown == []
+
+
+def test_staging_renders_on_top_of_production():
+    staging = yaml.safe_load((CHART / "values-staging.yaml").read_text())
+    merged = production_values()
+    for key, value in staging.items():
+        merged[key] = (merged.get(key) or {}) | value if isinstance(value, dict) else value
+    objects = render(merged | {"host": "docchat-staging.contoso.com"})
+    config = next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "docchat")["data"]
+    assert config["RAG_AZURE_SEARCH_INDEX"] == "docchat-staging"
 
 
 def test_each_template_renders_at_most_one_object(default_objects, production_objects):

@@ -146,7 +146,8 @@ def _assignments() -> list[tuple[str, str, str, object]]:
     out = []
     for _, body, condition in resources("Microsoft.Authorization/roleAssignments"):
         role_key = re.search(r'"operand_1": "roles", "operand_2": "(\w+)"', json.dumps(body["properties"]["roleDefinitionId"])).group(1)
-        out.append((body["properties"]["principalId"], guids[role_key], body["scope"], condition))
+        scope = body["scope"] if isinstance(body["scope"], str) else re.search(r'"operand_1": "(\w+)"', json.dumps(body["scope"])).group(1)
+        out.append((body["properties"]["principalId"], guids[role_key], scope, condition))
     return out
 
 
@@ -155,7 +156,7 @@ def _assignments() -> list[tuple[str, str, str, object]]:
     [
         ("appPrincipalId", "Cognitive Services OpenAI User", "openai"),
         ("appPrincipalId", "Search Index Data Contributor", "search"),
-        ("appPrincipalId", "Storage Blob Data Contributor", "container"),
+        ("appPrincipalId", "Storage Blob Data Contributor", "containers"),
         ("appPrincipalId", "Key Vault Secrets User", "vault"),
         ("indexAdminPrincipalId", "Search Service Contributor", "search"),
         ("kubeletObjectId", "AcrPull", "acr"),
@@ -230,3 +231,12 @@ def test_teardown_deletes_the_resource_group_and_passes_shellcheck():
     assert "az group delete" in script.read_text() and "purge" in script.read_text()
     result = run([tool("shellcheck"), "--severity=style", str(script)])
     assert result.returncode == 0, result.stdout
+
+
+def test_every_environment_has_its_own_container():
+    import yaml
+
+    containers = parse(INFRA / "main.bicep")["parameters"]["blobContainerNames"]["default"]
+    staging = yaml.safe_load((DEPLOY / "helm/docchat/values-staging.yaml").read_text())
+    assert staging["config"]["extra"]["RAG_AZURE_STORAGE_CONTAINER"] in containers
+    assert "docchat" in containers  # the setting's default, used by production

@@ -10,7 +10,7 @@ param appManagesSearchIndex bool
 param openaiName string
 param searchName string
 param storageName string
-param containerName string
+param containerNames array
 param keyVaultName string
 param acrName string
 param aksName string
@@ -44,10 +44,10 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   parent: storage
   name: 'default'
 }
-resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [for containerName in containerNames: {
   parent: blobService
   name: containerName
-}
+}]
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
@@ -89,16 +89,16 @@ resource appSearchService 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// Scoped to the one container, not the account.
-resource appBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(container.id, appPrincipalId, roles.storageBlobDataContributor)
-  scope: container
+// Scoped to the containers, not the account.
+resource appBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for i in range(0, length(containerNames)): {
+  name: guid(containers[i].id, appPrincipalId, roles.storageBlobDataContributor)
+  scope: containers[i]
   properties: {
     principalId: appPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
   }
-}
+}]
 
 resource appSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(vault.id, appPrincipalId, roles.keyVaultSecretsUser)

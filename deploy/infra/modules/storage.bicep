@@ -2,7 +2,8 @@
 param name string
 param location string
 param tags object
-param containerName string
+@description('Private containers: one per environment, so staging never touches production originals.')
+param containerNames array
 param workspaceId string
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -44,13 +45,13 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
   }
 }
 
-resource container 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [for containerName in containerNames: {
   parent: blobService
   name: containerName
   properties: {
     publicAccess: 'None'
   }
-}
+}]
 
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
