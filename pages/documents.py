@@ -32,9 +32,10 @@ if not library:
 
 query = st.text_input("Filter by name", placeholder="Type part of a file name")
 shown = documents.matching(library, query)
-st.dataframe(documents.document_rows(shown), hide_index=True)
 if not shown:
+    st.info("No document name matches this filter.")
     st.stop()
+st.dataframe(documents.document_rows(shown), hide_index=True)
 
 chosen = st.selectbox("Document", shown, format_func=lambda d: d.name, key="library-choice")
 try:

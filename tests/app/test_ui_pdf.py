@@ -13,7 +13,7 @@ TASN = Path("/usr/share/doc/libtasn1-doc/libtasn1.pdf")
 
 
 def yellow_pixels(image: Image.Image) -> int:
-    return sum(1 for r, g, b in image.convert("RGB").getdata() if r > 230 and g > 200 and b < 160)
+    return sum(1 for r, g, b in image.convert("RGB").get_flattened_data() if r > 230 and g > 200 and b < 160)
 
 
 def test_fold_keeps_letters_and_digits_with_their_positions():
