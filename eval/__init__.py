@@ -1,0 +1,1 @@
+"""Evaluation of DocChat: datasets, retrieval and answer metrics, runs compared over time."""

@@ -1,0 +1,142 @@
+"""Reproducible retrieval benchmarks: `python -m eval.bench manpages [--quick] [--json] [--tune]`.
+
+Known-item retrieval over section-1 man pages (see eval/manpages.py): each query should find its
+page. Reports hit@1, hit@5, MRR@10 and nDCG@10 for bm25, vector and hybrid through the engine's
+real search path; `--tune` grid-searches the fusion settings on the same rankings."""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from eval.datasets import EvalItem
+from eval.manpages import known_items, sample_pages
+from eval.metrics import doc_aliases, judge, mean_scores, retrieval_scores
+from rag.engine import Engine
+from rag.fusion import rrf
+from rag.settings import Settings
+from rag.types import Chunk, Principal
+
+MODES = ("bm25", "vector", "hybrid")
+REPORTED = ("hit@1", "hit@5", "mrr@10", "ndcg@10")
+KS = (1, 5, 10)
+FULL_PAGES, QUICK_PAGES = 300, 60
+GRID = {"rrf_k": (5, 10, 20, 40, 60, 100), "bm25_weight": (0.5, 0.75, 1.0, 1.25, 1.5, 2.0),
+        "candidates": (20, 50, 100)}
+BENCH_USER = Principal("bench")
+
+
+def build_engine(data_dir: Path, items_pages, settings: Settings | None = None,
+                 progress: Callable[[str], None] = lambda m: None, **backends) -> Engine:
+    engine = Engine((settings or Settings()).model_copy(update={"data_dir": data_dir}), **backends)
+    for n, page in enumerate(items_pages, start=1):
+        report = engine.ingest(page.name, page.text.encode(), BENCH_USER)
+        if report.status == "rejected":
+            progress(f"skipped {page.name}: {report.error}")
+        if n % 20 == 0:
+            progress(f"indexed {n}/{len(items_pages)} pages")
+    return engine
+
+
+def score_runs(engine: Engine, items: Sequence[EvalItem], runs: dict[str, list[list[Chunk]]]) -> dict[str, dict]:
+    """mode -> mean metrics, judging each run's chunks against the items' documents."""
+    aliases = doc_aliases(engine.documents(BENCH_USER))
+    refs = {i.id: len(i.reference_contexts) for i in items}
+    out = {}
+    for mode, chunk_lists in runs.items():
+        judged = {i.id: judge(i, chunks, aliases) for i, chunks in zip(items, chunk_lists, strict=True)}
+        means = mean_scores(retrieval_scores(judged, refs, KS))
+        out[mode] = {name: round(means[name], 4) for name in REPORTED}
+    return out
+
+
+def evaluate(engine: Engine, items: Sequence[EvalItem], k: int = 10) -> dict[str, dict]:
+    """Each mode through Engine.search, exactly as the app retrieves."""
+    runs = {mode: [[h.chunk for h in engine.search(i.question, BENCH_USER, k=k, mode=mode)] for i in items]
+            for mode in MODES}
+    return score_runs(engine, items, runs)
+
+
+@dataclass
+class Rankings:
+    bm25: list[list[tuple[str, float]]]
+    vector: list[list[tuple[str, float]]]
+    chunks: dict[str, Chunk]
+
+
+def rankings(engine: Engine, items: Sequence[EvalItem], depth: int) -> Rankings:
+    """Each retriever's own ranking per question, deep enough for every grid point."""
+    vectors = engine.embedder.embed([i.question for i in items])
+    bm25, dense, chunks = [], [], {}
+    for item, vector in zip(items, vectors, strict=True):
+        for mode, out in (("bm25", bm25), ("vector", dense)):
+            hits = engine.index.search(item.question, vector, depth, BENCH_USER, mode=mode)
+            chunks.update({h.chunk.chunk_id: h.chunk for h in hits})
+            out.append([(h.chunk.chunk_id, h.score) for h in hits])
+    return Rankings(bm25, dense, chunks)
+
+
+def tune(engine: Engine, items: Sequence[EvalItem], k: int = 10) -> list[dict]:
+    """Every grid point's hybrid metrics, best MRR@10 first (ties: the simpler, default-like point)."""
+    ranked = rankings(engine, items, max(GRID["candidates"]))
+    results = []
+    for rrf_k, weight, depth in itertools.product(GRID["rrf_k"], GRID["bm25_weight"], GRID["candidates"]):
+        fused = [[ranked.chunks[f.key] for f in rrf(b[:depth], v[:depth], rrf_k, weight, 1.0)[:k]]
+                 for b, v in zip(ranked.bm25, ranked.vector, strict=True)]
+        metrics = score_runs(engine, items, {"hybrid": fused})["hybrid"]
+        results.append({"rrf_k": rrf_k, "bm25_weight": weight, "vector_weight": 1.0, "candidates": depth, **metrics})
+    return sorted(results, key=lambda r: (-r["mrr@10"], -r["ndcg@10"], abs(r["bm25_weight"] - 1), -r["rrf_k"]))
+
+
+def markdown(results: dict[str, dict]) -> str:
+    lines = ["| mode | " + " | ".join(REPORTED) + " |", "|---|" + "---:|" * len(REPORTED)]
+    lines += [f"| {mode} | " + " | ".join(f"{m[name]:.3f}" for name in REPORTED) + " |" for mode, m in results.items()]
+    return "\n".join(lines)
+
+
+def manpages(count: int, seed: int, data_dir: Path, tune_fusion: bool, log: Callable[[str], None]) -> dict:
+    pages = sample_pages(count, seed)
+    log(f"{len(pages)} man pages sampled (seed {seed}); indexing into {data_dir}")
+    engine = build_engine(data_dir, pages, progress=log)
+    items = known_items(pages)
+    out: dict = {"results": evaluate(engine, items), "pages": len(pages), "seed": seed,
+                 "fusion": {f: getattr(engine.settings, f) for f in ("rrf_k", "bm25_weight", "vector_weight", "candidates")}}
+    if tune_fusion:
+        out["tuning"] = tune(engine, items)
+    return out
+
+
+def log_to_stderr(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("benchmark", choices=["manpages"])
+    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PAGES} pages instead of {FULL_PAGES} (for CI)")
+    parser.add_argument("--pages", type=int, help="number of pages to sample")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", action="store_true", help="print JSON keyed by mode")
+    parser.add_argument("--tune", action="store_true", help="also grid-search rrf_k, bm25_weight and candidates")
+    parser.add_argument("--data-dir", type=Path, help="keep the scratch index here (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    count = args.pages or (QUICK_PAGES if args.quick else FULL_PAGES)
+    with tempfile.TemporaryDirectory(prefix="docchat-bench-") as scratch:
+        out = manpages(count, args.seed, args.data_dir or Path(scratch), args.tune, log_to_stderr)
+    if args.json:
+        print(json.dumps(out["results"] if not args.tune else out, indent=2))
+    else:
+        print(markdown(out["results"]))
+        for row in out.get("tuning", [])[:10]:
+            print(row)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

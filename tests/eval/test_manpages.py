@@ -1,0 +1,58 @@
+"""Man page rendering and the known-item benchmark (the quick version runs in CI)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from eval.manpages import MAN1, split_name, strip_roff
+
+ROFF = r""".\" a comment
+.TH LS 1
+.SH NAME
+ls \- list directory contents
+.SH SYNOPSIS
+.B ls
+[\fIOPTION\fR]... [\fIFILE\fR]...
+.SH DESCRIPTION
+.PP
+List information about the FILEs \(em sorted.
+.TP
+\fB\-a\fR, \fB\-\-all\fR
+do not ignore entries starting with .
+.BR dir (1)
+"""
+
+
+def test_strip_roff_keeps_text_and_sections():
+    text = strip_roff(ROFF)
+    assert "comment" not in text and "\\f" not in text and ".TH" not in text
+    assert "NAME\nls - list directory contents" in text
+    assert "[OPTION]... [FILE]..." in text and "-a, --all" in text and "FILEs \u2014 sorted" in text
+    assert "dir(1)" in text
+
+
+def test_split_name_gives_query_and_page_without_name():
+    description, body = split_name(strip_roff(ROFF))
+    assert description == "list directory contents"
+    assert "NAME" not in body and body.startswith("SYNOPSIS")
+
+
+def test_split_name_rejects_pages_without_a_description():
+    assert split_name("NAME\nfoo\n\nSYNOPSIS\nfoo") is None
+
+
+@pytest.mark.slow
+def test_quick_benchmark_hybrid_beats_both_single_retrievers(tmp_path, local_embedder):
+    from eval.bench import QUICK_PAGES, build_engine, evaluate
+    from eval.manpages import known_items, sample_pages
+
+    if len(list(MAN1.glob("*.1.gz"))) < 200 or not shutil.which("groff"):
+        pytest.skip("needs a few hundred section-1 man pages and groff (apt-get install man-db groff-base)")
+    pages = sample_pages(QUICK_PAGES, seed=0)
+    engine = build_engine(tmp_path, pages, embedder=local_embedder)
+    results = evaluate(engine, known_items(pages))
+    mrr = {mode: r["mrr@10"] for mode, r in results.items()}
+    assert mrr["hybrid"] >= max(mrr["bm25"], mrr["vector"]), mrr
+    assert mrr["bm25"] > 0.5 and mrr["vector"] > 0.5, mrr
