@@ -267,6 +267,7 @@ output tenantId string = tenant().tenantId
 output workloadIdentityClientId string = identity.outputs.appClientId
 output indexAdminClientId string = identity.outputs.indexAdminClientId
 output githubClientId string = identity.outputs.githubClientId
+output githubPrincipalId string = identity.outputs.githubPrincipalId
 output oidcIssuerUrl string = aks.outputs.oidcIssuerUrl
 output openaiEndpoint string = openai.outputs.endpoint
 output openaiName string = openai.outputs.name

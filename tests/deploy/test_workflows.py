@@ -130,6 +130,7 @@ def test_deploy_goes_staging_then_smoke_then_approved_production_then_notifies()
     assert "npm run smoke" in runs(wf, "smoke")
     assert jobs["notify"]["if"].startswith("always()") and set(jobs["notify"]["needs"]) == {"staging", "smoke", "production"}
     assert wf["concurrency"]["cancel-in-progress"] is False
+    assert wf["env"]["HELM_DRIVER"] == "configmap"  # the deploy identity cannot read Secrets
 
 
 def test_files_the_workflows_use_exist():

@@ -27,7 +27,6 @@ var roles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   acrPush: '8311e382-0749-4cb8-b61a-304f252e45ec'
   aksClusterUser: '4abbcc35-e782-43d8-92c5-2d3f1bd2253f'
-  aksRbacWriter: 'a7ffa36f-339b-4b5c-8bdf-e2c188b2c0eb'
   aksRbacClusterAdmin: 'b1ff04bb-8a4e-4dc4-8eb5-8693973ce19b'
 }
 
@@ -142,7 +141,8 @@ resource kubeletPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// --- CI (GitHub Actions via OIDC): push images, deploy with Helm
+// --- CI (GitHub Actions via OIDC): push images; fetch a kubeconfig. What it may change inside the
+// cluster is granted by Kubernetes RBAC in two namespaces only (deploy/cluster/deployer-rbac.yaml).
 resource githubPush 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(githubPrincipalId)) {
   name: guid(acr.id, githubPrincipalId, roles.acrPush)
   scope: acr
@@ -160,16 +160,6 @@ resource githubClusterUser 'Microsoft.Authorization/roleAssignments@2022-04-01' 
     principalId: githubPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.aksClusterUser)
-  }
-}
-
-resource githubWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(githubPrincipalId)) {
-  name: guid(aks.id, githubPrincipalId, roles.aksRbacWriter)
-  scope: aks
-  properties: {
-    principalId: githubPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.aksRbacWriter)
   }
 }
 
