@@ -3,6 +3,7 @@ plus an exact numpy cosine scan, fused by reciprocal rank fusion."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -23,6 +24,7 @@ from rag.types import Chunk, Document, Hit, Mode, Principal
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
+NO_WRITE = "Check free disk space and that DocChat may write there (RAG_DATA_DIR); nothing was changed."
 
 
 def build_schema() -> tantivy.Schema:
@@ -49,14 +51,17 @@ class LocalHybridIndex:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.folder = Path(settings.index_dir)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BackendUnavailable(f"Could not create the index folder {self.folder} ({exc.strerror}). {NO_WRITE}") from exc
         self.schema = build_schema()
         self._lock = threading.RLock()
         try:
             self.index = tantivy.Index(self.schema, path=str(self.folder))
         except ValueError as exc:
             hint = (" It was written by another DocChat version: move the folder aside and ingest your files again."
-                    if "schema does not match" in str(exc) else "")
+                    if "schema does not match" in str(exc) else f" {NO_WRITE}" if "IoError" in str(exc) else "")
             raise BackendUnavailable(f"Could not open the index in {self.folder}: {exc}.{hint}") from exc
         self._opstamp = -1
         self.vectors = VectorMatrix()
@@ -80,7 +85,7 @@ class LocalHybridIndex:
             cached = VectorMatrix.load(self.folder, opstamp)
             if cached is None or not np.array_equal(np.sort(cached.keys()), keys):
                 cached = self._scan_vectors()  # start-up check failed: the matrix must mirror the text index
-                cached.save(self.folder, opstamp)
+                self._save_cache(cached, opstamp)
             self.vectors, self._opstamp = cached, opstamp
             self._key_to_id = dict(zip(cached.keys().tolist(), cached.ids, strict=True))
 
@@ -237,8 +242,11 @@ class LocalHybridIndex:
                 for doc in docs:
                     writer.add_document(doc)
                 opstamp = writer.commit()
+            except (ValueError, OSError) as exc:  # tantivy reports a full disk or a read-only folder as ValueError
+                self._rollback(writer)
+                raise BackendUnavailable(f"Could not write the index in {self.folder} ({exc}). {NO_WRITE}") from exc
             except BaseException:
-                writer.rollback()
+                self._rollback(writer)
                 raise
             finally:
                 writer.wait_merging_threads()  # releases the lock for other processes
@@ -259,7 +267,17 @@ class LocalHybridIndex:
                     ) from exc
                 time.sleep(0.1)
 
+    @staticmethod
+    def _rollback(writer) -> None:
+        with contextlib.suppress(ValueError):  # the commit did not happen; the index on disk is the previous one
+            writer.rollback()
+
+    def _save_cache(self, vectors: VectorMatrix, opstamp: int) -> None:
+        """The vector cache only speeds up opening: on a full or read-only disk, skip it."""
+        with contextlib.suppress(OSError):
+            vectors.save(self.folder, opstamp)
+
     def flush(self) -> None:
         """Save the vector cache for the current commit so other processes open fast."""
         with self._lock:
-            self.vectors.save(self.folder, self._opstamp)
+            self._save_cache(self.vectors, self._opstamp)
