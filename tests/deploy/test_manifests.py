@@ -298,3 +298,11 @@ def test_index_job_has_its_own_identity_and_is_never_a_service_endpoint(objects)
     ctx = container["securityContext"]
     assert ctx["readOnlyRootFilesystem"] and not ctx["allowPrivilegeEscalation"] and ctx["capabilities"]["drop"] == ["ALL"]
     assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+
+
+def test_only_the_index_init_job_manages_the_search_schema(objects):
+    config = only(objects, "ConfigMap")["data"]
+    assert config["RAG_AZURE_SEARCH_MANAGE_INDEX"] == "false"  # the app lacks Search Service Contributor
+    job = only(objects, "Job")
+    env = {e["name"]: e.get("value") for e in job["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["RAG_AZURE_SEARCH_MANAGE_INDEX"] == "true"
