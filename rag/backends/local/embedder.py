@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import threading
 from collections.abc import Sequence
@@ -15,12 +17,21 @@ _MODELS: dict[str, object] = {}
 _LOCK = threading.Lock()
 
 
+def prepare_torch() -> None:
+    """Before torch's first import. OpenMP threads that spin-wait (libgomp's default) collapse when the
+    cores are shared with other work (concurrent sessions, other processes): one query took 300-900 ms
+    instead of 10 ms on a busy 2-core machine. Passive waiting keeps small batches fast under load and
+    costs nothing measurable on large ones (docs/performance.md). An explicit setting still wins."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def load_model(path: str):
     """Once per process: the model is 90 MB and takes seconds to load."""
     with _LOCK:
         if path not in _MODELS:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            prepare_torch()
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
@@ -28,6 +39,16 @@ def load_model(path: str):
 
             _MODELS[path] = SentenceTransformer(path, device="cpu")
         return _MODELS[path]
+
+
+@functools.cache
+def cpu_has_bf16() -> bool:
+    """Native bfloat16 matmuls (AVX-512 BF16 or AMX); elsewhere bf16 is emulated and slower than fp32."""
+    prepare_torch()
+    import torch
+
+    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    return any(check() for check in checks if check is not None)
 
 
 def model_path() -> str:
@@ -47,6 +68,7 @@ class LocalEmbedder:
 
     def __init__(self, settings: Settings | None = None):
         self.batch = settings.embed_batch if settings else 64
+        self.precision = settings.embed_precision if settings else "auto"
         self._path = model_path()
         self._model = None
         self._tokenizer = None
@@ -73,15 +95,27 @@ class LocalEmbedder:
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
+    def _arithmetic(self):
+        """bf16 autocast: embedding is compute-bound on CPU, and bf16 halves the work of every matmul
+        while accumulating in fp32 (cosine to the fp32 vectors >= 0.9999, see docs/performance.md)."""
+        if self.precision == "fp32" or (self.precision == "auto" and not cpu_has_bf16()):
+            return contextlib.nullcontext()
+        import torch
+
+        return torch.autocast("cpu", dtype=torch.bfloat16)
+
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # sorted by length so each batch pads to similar lengths; the order is restored after
         order = np.argsort([len(t) for t in texts])[::-1]
-        vectors = self.model.encode(
-            [texts[i] for i in order], batch_size=self.batch, normalize_embeddings=True,
-            convert_to_numpy=True, show_progress_bar=False,
-        ).astype(np.float32)
+        model = self.model
+        with self._arithmetic():
+            vectors = model.encode(
+                [texts[i] for i in order], batch_size=self.batch, normalize_embeddings=True,
+                convert_to_numpy=True, show_progress_bar=False,
+            )
+        vectors = np.asarray(vectors, dtype=np.float32)
         out = np.empty_like(vectors)
         out[order] = vectors
         return out
