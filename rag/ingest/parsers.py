@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 
 from rag.errors import InvalidDocument
@@ -88,7 +89,7 @@ class DocxParser:
             document = docx.Document(io.BytesIO(data))
             blocks = list(self._blocks(document))
         except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, AttributeError, TypeError,
-                SyntaxError, IndexError) as exc:
+                SyntaxError, IndexError, zlib.error, EOFError, OSError) as exc:  # zlib.error: a damaged deflate stream
             raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
         yield from self._sections(blocks)
 
