@@ -3,17 +3,20 @@ registry, wired once, every call scoped to a Principal."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from functools import cached_property
 
-from rag import registry
+from rag import audit, registry, telemetry
 from rag.answer import AnswerStream, search_query, stream_answer
-from rag.guard import RATE_LIMITER, check_question
+from rag.audit import audited, fingerprint
+from rag.guard import RATE_LIMITER, check_question, content_screen, sources_for
 from rag.ingest.pipeline import Ingestor, Progress, load_pages, original_key
 from rag.protocols import BlobStore, ChatModel, Embedder, Index
 from rag.retrieve import retrieve
 from rag.settings import Settings, get_settings
-from rag.types import PRIVATE, Document, Hit, IngestReport, Mode, Page, Principal, Turn
+from rag.telemetry import span
+from rag.types import PRIVATE, Answer, Document, Hit, IngestReport, Mode, Page, Principal, Turn
 
 
 class Engine:
@@ -21,6 +24,8 @@ class Engine:
         """`backends` (embedder=, index=, blobs=, chat=, secrets=) override the configured ones."""
         self.settings = settings or get_settings()
         self.__dict__.update({k: v for k, v in backends.items() if v is not None})
+        audit.configure(self.settings)
+        telemetry.configure(self.settings)
 
     # backends are built on first use, so the app starts before the model is loaded
     @cached_property
@@ -43,6 +48,11 @@ class Engine:
     def chat(self) -> ChatModel:
         return registry.create("chat", self.settings, **self._deps("chat"))
 
+    @cached_property
+    def content_safety(self):
+        """Azure AI Content Safety when RAG_CONTENT_SAFETY_ENDPOINT is set, else None."""
+        return content_screen(self.settings)
+
     def _deps(self, seam: str) -> dict:
         """Collaborators a backend asks for by constructor parameter name."""
         import inspect
@@ -53,8 +63,14 @@ class Engine:
     # --- documents
     def ingest(self, name: str, data: bytes, principal: Principal, collection: str = PRIVATE,
                progress: Progress | None = None) -> IngestReport:
-        ingestor = Ingestor(self.settings, self.embedder, self.index, self.blobs)
-        return ingestor.ingest(name, data, principal, collection, progress)
+        with audited("upload", principal, name=name, bytes=len(data), collection=collection) as entry, \
+                span("rag.ingest", collection=collection, bytes=len(data)):
+            ingestor = Ingestor(self.settings, self.embedder, self.index, self.blobs)
+            report = ingestor.ingest(name, data, principal, collection, progress)
+            entry.update(doc_id=report.doc_id, result=report.status, pages=report.pages, chunks=report.chunks)
+            if report.status == "rejected":
+                entry.update(status="rejected", error=report.error)
+            return report
 
     def documents(self, principal: Principal) -> list[Document]:
         return self.index.documents(principal)
@@ -69,6 +85,10 @@ class Engine:
         return self.blobs.get(original_key(self.index.document(doc_id, principal)))
 
     def delete(self, doc_id: str, principal: Principal) -> Document:
+        with audited("delete", principal, doc_id=doc_id[:64]):
+            return self._delete(doc_id, principal)
+
+    def _delete(self, doc_id: str, principal: Principal) -> Document:
         document = self.index.document(doc_id, principal)
         self.index.delete(doc_id, principal)  # scoped: raises Forbidden unless the principal owns it
         for key in (original_key(document), original_key(document).replace("originals/", "pages/", 1) + ".json"):
@@ -78,13 +98,34 @@ class Engine:
     # --- questions
     def search(self, query: str, principal: Principal, k: int | None = None, mode: Mode = "hybrid",
                doc_ids: Sequence[str] | None = None) -> list[Hit]:
-        return retrieve(self.index, self.embedder, query, principal, k or self.settings.top_k, mode, doc_ids)
+        with span("rag.search", mode=mode):
+            return retrieve(self.index, self.embedder, query, principal, k or self.settings.top_k, mode, doc_ids)
 
     def ask(self, question: str, principal: Principal, history: Sequence[Turn] = (), k: int | None = None,
             mode: Mode = "hybrid", doc_ids: Sequence[str] | None = None) -> AnswerStream:
-        question = check_question(question, self.settings)
-        RATE_LIMITER.check(principal.user_id, self.settings.rate_limit_per_minute)
-        history = list(history)[-self.settings.max_history_turns:]
-        query = search_query(self.chat, history, question)
-        hits = self.search(query, principal, k, mode, doc_ids)
-        return stream_answer(self.chat, question, query, hits, history, embedder=self.embedder)
+        started = time.perf_counter()
+        with audited("question", principal, **fingerprint(question)) as entry, span("rag.ask", mode=mode):
+            question = check_question(question, self.settings)
+            RATE_LIMITER.check(principal.user_id, self.settings.rate_limit_per_minute)
+            history = list(history)[-self.settings.max_history_turns:]
+            with span("answer.rewrite", turns=len(history)):
+                query = search_query(self.chat, history, question)
+            hits = self.search(query, principal, k, mode, doc_ids)
+            with span("answer.screen", hits=len(hits)):
+                sources = sources_for(question, hits, self.settings, self.content_safety)  # injection quarantine
+            entry.update(documents=sorted({h.chunk.doc_id for h in sources}), quarantined=len(hits) - len(sources))
+            generate = telemetry.start_span("answer.generate", sources=len(sources))
+        return stream_answer(self.chat, question, query, sources, history, embedder=self.embedder,
+                             on_done=self._answered(principal, generate, started))
+
+    @staticmethod
+    def _answered(principal: Principal, generate, started: float) -> Callable[[Answer], None]:
+        """Ends the generation span and writes the audit line once the streamed answer is complete."""
+        def done(answer: Answer) -> None:
+            generate.set_attribute("abstained", answer.abstained)
+            generate.end()
+            audit.write("answer", principal, {
+                **fingerprint(answer.question), "status": "ok", "abstained": answer.abstained,
+                "cited": sorted({c.doc_id for c in answer.citations}),
+                "latency_ms": round((time.perf_counter() - started) * 1000, 1)})
+        return done

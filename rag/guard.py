@@ -18,10 +18,14 @@ import threading
 import time
 import unicodedata
 from collections import defaultdict, deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from rag.errors import RateLimited, Refused
 from rag.settings import Settings
+from rag.types import Hit
 
 FLAG = "instruction-like"  # the Hit flag retrieval sets on chunks that look like injected instructions
 
@@ -111,6 +115,50 @@ def check_question(question: str, settings: Settings) -> str:
             "Ask about the content of your documents instead."
         )
     return question
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A content-safety service's verdict on a question and the sources retrieved for it."""
+
+    question_attack: bool = False
+    source_attacks: tuple[bool, ...] = ()
+    harms: dict[str, int] = field(default_factory=dict)  # category -> severity (0-7)
+
+
+class ContentScreen(Protocol):
+    """An external screen (Azure AI Content Safety) on top of the built-in patterns."""
+
+    def screen(self, question: str, sources: Sequence[str]) -> Screening: ...
+
+
+def content_screen(settings: Settings, **deps: Any) -> ContentScreen | None:
+    """The configured screen, or None; the Azure SDK is imported only when an endpoint is set."""
+    if not settings.content_safety_endpoint:
+        return None
+    from rag.backends.azure.content_safety import AzureContentSafety
+
+    return AzureContentSafety(settings, **deps)
+
+
+def flag(hit: Hit) -> Hit:
+    return hit if FLAG in hit.flags else replace(hit, flags=(*hit.flags, FLAG))
+
+
+def sources_for(question: str, hits: Sequence[Hit], settings: Settings, screen: ContentScreen | None = None) -> list[Hit]:
+    """The hits a chat model may read: Refused if the screen rejects the question; instruction-like
+    hits (by our patterns or the screen's) dropped unless RAG_QUARANTINE_FLAGGED is false."""
+    hits = list(hits)
+    if screen is not None:
+        verdict = screen.screen(question, [h.chunk.text for h in hits])
+        harmful = sorted(c for c, severity in verdict.harms.items() if severity >= settings.content_safety_severity)
+        if verdict.question_attack or harmful:
+            reason = "tries to change DocChat's instructions" if verdict.question_attack else f"was rated harmful ({', '.join(harmful)})"
+            raise Refused(f"This question {reason} by Azure AI Content Safety, so it was not sent. Rephrase it.")
+        hits = [flag(h) if attack else h for h, attack in zip(hits, verdict.source_attacks, strict=False)]
+    if not settings.quarantine_flagged:
+        return hits
+    return [h for h in hits if FLAG not in h.flags]
 
 
 class RateLimiter:

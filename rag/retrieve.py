@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
-from rag.guard import looks_like_injection
+from rag.guard import flag, looks_like_injection
 from rag.protocols import Embedder, Index
 from rag.types import Hit, Mode, Principal
 
@@ -21,5 +20,4 @@ def retrieve(
 ) -> list[Hit]:
     vector = embedder.embed([query])[0] if mode != "bm25" else None
     hits = index.search(query, vector, k, principal, mode=mode, doc_ids=doc_ids)
-    return [replace(h, flags=h.flags + ("instruction-like",)) if looks_like_injection(h.chunk.text) else h
-            for h in hits]
+    return [flag(h) if looks_like_injection(h.chunk.text) else h for h in hits]

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -65,6 +65,23 @@ class Settings(BaseSettings):
     max_question_bytes: int = Field(50_000, description="Largest accepted question, in bytes (UTF-8).")
     rate_limit_per_minute: int = Field(100, description="Questions one user may ask per minute, across all their sessions.")
     max_history_turns: int = Field(20, description="Most previous chat turns sent along with a question.")
+    quarantine_flagged: bool = Field(
+        True, description="Chunks flagged instruction-like (possible prompt injection) are listed with the answer's "
+        "hits but never given to the chat model as sources; false sends them fenced like any other."
+    )
+    content_safety_endpoint: str = Field(
+        "", description="Azure AI Content Safety endpoint, https://NAME.cognitiveservices.azure.com; when set, "
+        "questions and sources also go through Prompt Shields and the harm-category check."
+    )
+    content_safety_severity: int = Field(4, description="Harm severity (0-7) at or above which Content Safety refuses a question.")
+    audit_log: str = Field("", description="File the JSON audit lines (uploads, deletes, questions) are appended to; empty: standard error.")
+    applicationinsights_connection_string: SecretStr = Field(
+        SecretStr(""), validation_alias=AliasChoices(
+            "RAG_APPLICATIONINSIGHTS_CONNECTION_STRING", "APPLICATIONINSIGHTS_CONNECTION_STRING",
+            "applicationinsights_connection_string"),
+        description="Azure Monitor connection string; when set, ingest and answer spans are exported there. "
+        "Also read from APPLICATIONINSIGHTS_CONNECTION_STRING."
+    )
 
     # --- Azure (used only when a seam is set to `azure`/`keyvault`)
     azure_openai_endpoint: str = Field("", description="Azure OpenAI endpoint, https://NAME.openai.azure.com.")

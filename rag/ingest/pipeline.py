@@ -20,6 +20,7 @@ from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
 from rag.ingest.validate import check_name, check_size, detect_kind
 from rag.protocols import BlobStore, Embedder, Index, Parser
 from rag.settings import Settings
+from rag.telemetry import span
 from rag.types import PRIVATE, Document, IngestReport, Page, Principal
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole file done)
@@ -101,7 +102,8 @@ class Ingestor:
     @staticmethod
     def _stage(stage: str, timings: dict, progress: Progress, done: float, work):
         started = time.perf_counter()
-        result = work()
+        with span(f"ingest.{stage}"):
+            result = work()
         timings[stage] = time.perf_counter() - started
         progress(stage, done)
         return result

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.guard import FLAG, looks_like_injection
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
@@ -61,6 +62,8 @@ class ExtractiveChatModel:
     def candidates(self, request: ChatRequest) -> list[Candidate]:
         found, seen = [], set()
         for n, hit in enumerate(request.hits, start=1):
+            if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
+                continue  # never quote injected instructions, even as data (docs/security.md)
             for position, (start, end) in enumerate(sentence_spans(hit.chunk.text)):
                 text = hit.chunk.text[start:end]
                 key = squash(text).lower()
