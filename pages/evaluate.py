@@ -1,6 +1,66 @@
-"""Placeholder until the evaluation feature lands."""
+"""Evaluate: a dataset under several configurations, side by side, with drill-down and export."""
 
 import streamlit as st
 
+from eval.runner import presets, run_dataset
+from eval.runs import compare, list_runs, load_run, save_run
+from eval.synthetic import generate
+from rag.errors import RagError
+from ui import eval_views as views
+from ui import router
+from ui.resources import engine
+
+principal = router.page_principal()
 st.title("Evaluate")
-st.info("Evaluation arrives with the evaluation feature: datasets, retrieval and answer metrics, and run comparisons.")
+
+source = st.radio("Dataset", ["Generate from my library", "Upload a file"], horizontal=True)
+try:
+    if source == "Upload a file":
+        upload = st.file_uploader("JSONL or CSV dataset", type=["jsonl", "csv"])
+        items = views.uploaded_dataset(upload) if upload else []
+    else:
+        size = st.slider("Questions", 5, 100, 20)
+        items = generate(engine(), principal, size=size, seed=st.number_input("Seed", 0, 10_000, 0))
+except RagError as exc:
+    st.error(str(exc))
+    st.stop()
+if not items:
+    st.info("Upload a dataset, or add documents to your library to generate one.")
+    st.stop()
+st.caption(f"{len(items)} questions, {sum(not i.answerable for i in items)} unanswerable.")
+views.dataset_download(items)
+
+available = presets(engine())
+names = st.multiselect("Configurations", list(available), default=["hybrid", "bm25", "vector"])
+k = st.slider("k (chunks retrieved)", 1, 20, engine().settings.top_k)
+answers = st.checkbox("Also answer each question (answer metrics, slower)", value=True)
+if st.button("Run evaluation", type="primary") and names:
+    bar = st.progress(0.0, "starting")
+    try:
+        run = run_dataset(engine(), principal, items, views.chosen_configs(available, names, k, answers),
+                          "uploaded" if source == "Upload a file" else "synthetic",
+                          lambda fraction, message: bar.progress(min(fraction, 1.0), message))
+        save_run(run, engine().settings.data_dir)
+    except RagError as exc:
+        st.error(str(exc))
+        st.stop()
+    views.set_last_run(run)
+
+if run := views.last_run():
+    st.subheader("Summary")
+    st.dataframe(views.summary_frame(run))
+    st.altair_chart(views.metric_bars(run))
+    metric = st.selectbox("Per-question metric", [m for m in views.HEADLINE if m in views.summary_frame(run)])
+    st.altair_chart(views.question_heatmap(run, metric), use_container_width=True)
+    failed = views.failed_rows(run, metric)
+    if failed:
+        chosen = st.selectbox("Drill into a failed question", failed,
+                              format_func=lambda r: f"{r['config']} · {r['id']}")
+        views.drill_down(chosen)
+    views.exports(run)
+
+with st.expander("Earlier runs"):
+    earlier = list_runs(engine().settings.data_dir)
+    picked = st.multiselect("Compare runs", [r["run_id"] for r in earlier])
+    if picked:
+        st.dataframe(compare([load_run(engine().settings.data_dir, r) for r in picked]), hide_index=True)
