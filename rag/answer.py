@@ -41,7 +41,8 @@ def locate(sentence: str, chunk_text: str) -> tuple[int, int] | None:
 def split_cited(text: str) -> list[tuple[str, list[int]]]:
     """Pieces of the answer, each followed by the [n] markers that cite it."""
     pieces, last = [], 0
-    for group in re.finditer(r"(?:\s*\[\d{1,3}\])+", text):
+    # "value[0]" in quoted code is an index, not a citation: a marker never touches an identifier
+    for group in re.finditer(r"(?<![\w\]])(?:\s*\[\d{1,3}\])+", text):
         numbers = [int(n) for n in MARKER.findall(group.group())]
         pieces.append((text[last:group.start()].strip(), numbers))
         last = group.end()

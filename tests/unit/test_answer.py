@@ -107,3 +107,10 @@ def test_rate_limit_per_user_with_wait_time():
     assert 49 <= error.value.retry_after <= 51 and "wait" in str(error.value)
     limiter.check("bob", 3, now=110.0)  # other users are not affected
     limiter.check("alice", 3, now=161.0)  # the window slides
+
+
+def test_code_indexes_are_not_citations():
+    chunk = Chunk("c9", "d9", "Set value[0] = 1 before calling init(). Then call run().", 1, 0, 57, title="code.txt")
+    citations = cite("Set value[0] = 1 before calling init(). [1]", [Hit(chunk, 1.0)])
+    assert [c.n for c in citations] == [1]
+    assert citations[0].quote == "Set value[0] = 1 before calling init()."
