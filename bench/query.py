@@ -1,0 +1,102 @@
+"""Hybrid retrieval latency through LocalHybridIndex.search (settings defaults) at 10k and 100k
+chunks, with and without a principal filter, and the cold start of a 100k-chunk index."""
+
+from __future__ import annotations
+
+import gc
+import tempfile
+import time
+from pathlib import Path
+
+from bench.common import percentiles_ms, ratio, table
+from bench.synthetic import synthetic_corpus
+
+ROWS_PER_DOCUMENT = 1000
+
+
+def build(folder: Path, texts, vectors, owners):
+    from rag.backends.local.index import LocalHybridIndex
+    from rag.settings import Settings
+    from rag.types import Chunk, Document
+
+    index = LocalHybridIndex(Settings(data_dir=folder))
+    for start in range(0, len(texts), ROWS_PER_DOCUMENT):
+        doc_id, owner = f"d{start // ROWS_PER_DOCUMENT:05d}", owners[start]
+        collection = "private" if owner == "alice" else "shared"  # bob shares his half with a group
+        document = Document(doc_id, f"{doc_id}.txt", "txt", doc_id, 1, owner, collection, chunks=ROWS_PER_DOCUMENT)
+        end = min(len(texts), start + ROWS_PER_DOCUMENT)
+        chunks = [Chunk(f"{doc_id}:{i:05d}", doc_id, texts[i], 1, 0, len(texts[i]), "", document.name, owner, collection)
+                  for i in range(start, end)]
+        index.upsert(document, chunks, vectors[start:end])
+    index.flush()
+    return index
+
+
+def measure(index, query_texts, query_vectors) -> dict:
+    from rag.types import Principal
+
+    everyone = Principal("alice", groups=("shared",))  # sees all rows: the filter keeps everything
+    own = Principal("alice")  # sees half: bob's shared rows are filtered out
+    out = {}
+    for label, principal in (("no_filter", everyone), ("filter", own)):
+        index.search(query_texts[0], query_vectors[0], index.settings.top_k, principal)  # warm
+        seconds = []
+        for text, vector in zip(query_texts, query_vectors, strict=True):
+            t0 = time.perf_counter()
+            index.search(text, vector, index.settings.top_k, principal)
+            seconds.append(time.perf_counter() - t0)
+        out[label] = percentiles_ms(seconds)
+    return out
+
+
+def cold_start(folder: Path, repeats: int) -> dict:
+    from rag.backends.local.index import LocalHybridIndex
+    from rag.settings import Settings
+
+    cached, scanned = [], []
+    for _ in range(repeats):
+        gc.collect()
+        t0 = time.perf_counter()
+        LocalHybridIndex(Settings(data_dir=folder))
+        cached.append(time.perf_counter() - t0)
+        (folder / "index" / "vectors.cache").unlink()
+        t0 = time.perf_counter()
+        LocalHybridIndex(Settings(data_dir=folder))  # rebuilds the matrix from tantivy and saves the cache
+        scanned.append(time.perf_counter() - t0)
+    return {"with_cache": percentiles_ms(cached), "without_cache": percentiles_ms(scanned)}
+
+
+def run(quick: bool, anchor) -> dict:
+    sizes = [10_000] if quick else [10_000, 100_000]
+    n_queries = 100 if quick else 500
+    results = {"sizes": {}}
+    for size in sizes:
+        texts, vectors, owners, q_texts, q_vectors = synthetic_corpus(size, n_queries)
+        with tempfile.TemporaryDirectory(prefix="docchat-query-") as tmp:
+            t0 = time.perf_counter()
+            index = build(Path(tmp), texts, vectors, owners)
+            entry = {"build_seconds": round(time.perf_counter() - t0, 2), "docchat": measure(index, q_texts, q_vectors)}
+            del index
+            if size == max(sizes):
+                entry["cold_start"] = cold_start(Path(tmp), 1 if quick else 3)
+        entry["anchor"] = anchor.scale(size, n_queries) if anchor else None
+        results["sizes"][str(size)] = entry
+    return results
+
+
+def markdown(results: dict) -> str:
+    rows = []
+    for size, entry in results["sizes"].items():
+        for label in ("no_filter", "filter"):
+            ours = entry["docchat"][label]
+            theirs = (entry.get("anchor") or {}).get(label) or {}
+            rows.append([size, label.replace("_", " "), ours["p50"], ours["p95"], ours["p99"],
+                         theirs.get("p50"), theirs.get("p95"), ratio(theirs.get("p95"), ours["p95"])])
+    text = table(["chunks", "principal filter", "DocChat p50 ms", "p95 ms", "p99 ms", "anchor p50 ms", "anchor p95 ms",
+                  "anchor/DocChat p95"], rows)
+    for size, entry in results["sizes"].items():
+        if "cold_start" in entry:
+            c = entry["cold_start"]
+            text += (f"\n\nCold start, {size} chunks: {c['with_cache']['p50']:.0f} ms with the vector cache, "
+                     f"{c['without_cache']['p50']:.0f} ms without (median of {c['with_cache']['n']}).")
+    return text
