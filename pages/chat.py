@@ -3,11 +3,10 @@
 import streamlit as st
 
 from rag.errors import RagError
-from ui import chat, export, source, state
+from ui import chat, export, router, source, state
 from ui.resources import engine
 
-principal = state.principal()
-st.title("Chat")
+principal = router.page_principal()
 try:
     has_documents = bool(engine().documents(principal))
 except RagError as exc:

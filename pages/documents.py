@@ -3,10 +3,10 @@
 import streamlit as st
 
 from rag.errors import RagError
-from ui import documents, state
+from ui import documents, router, state
 from ui.resources import engine, settings
 
-principal = state.principal()
+principal = router.page_principal()
 st.title("Documents")
 if notice := state.pop_notice():
     st.success(notice)

@@ -3,10 +3,10 @@
 import streamlit as st
 
 from rag.errors import RagError
-from ui import about, state
+from ui import about, router
 from ui.resources import engine, settings
 
-principal = state.principal()
+principal = router.page_principal()
 st.title("Settings")
 st.caption("Configured through RAG_* environment variables; see the README's configuration table.")
 st.dataframe(about.backend_rows(settings()), hide_index=True)

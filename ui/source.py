@@ -32,7 +32,7 @@ def page_image(engine: Engine, document: Document, citation: Citation, quotes: t
     png, boxes = highlighted_png(lambda: engine.original(document.doc_id, principal), document.sha256,
                                  citation.page, quotes)
     note = "cited passage highlighted" if boxes else "the passage could not be located on the image"
-    st.image(png, caption=f"Page {citation.page}: {note}")
+    st.image(png, caption=f"Page {citation.page}: {note}", width="stretch")
 
 
 def show_source(engine: Engine, ref: state.SourceRef, principal: Principal) -> None:
@@ -51,7 +51,7 @@ def show_source(engine: Engine, ref: state.SourceRef, principal: Principal) -> N
         st.warning("This page is no longer in the document.")
         return
     spans = citation.spans or ((citation.start, citation.end),)
-    st.html(page_html(page.text, spans, height_rem=14))
+    st.html(page_html(page.text, spans, height_rem=12))
     st.html(scroll_script(f"{ref.exchange}-{ref.n}-{state.state().conversation}"), unsafe_allow_javascript=True)
     if document.kind == "pdf":
         page_image(engine, document, citation, tuple(page.text[s:e] for s, e in spans), principal)

@@ -34,6 +34,7 @@ class UiState:
     ingested: dict[str, IngestReport] = field(default_factory=dict)  # uploaded file id -> report
     confirm_delete: str = ""  # doc id waiting for confirmation
     notice: str = ""  # a message for the next run (e.g. after st.rerun)
+    routed: bool = False  # app.py ran before the page in this run (see ui/router.py)
 
 
 def state() -> UiState:
@@ -52,6 +53,15 @@ def principal() -> Principal:
     if current is None:  # pages run only through app.py, which sets it first
         raise RuntimeError("No principal: start DocChat with `streamlit run app.py`.")
     return current
+
+
+def mark_routed() -> None:
+    state().routed = True
+
+
+def take_routed() -> bool:
+    routed, state().routed = state().routed, False
+    return routed
 
 
 # --- conversation

@@ -61,3 +61,20 @@ def test_oidc_logged_in_user_and_groups_reach_the_sidebar(empty, monkeypatch, gr
     assert "Ana" in texts(at.sidebar.text)
     assert any("finance, legal" in c for c in texts(at.sidebar.caption))
     assert "Log out" in [b.label for b in at.sidebar.button]
+
+
+@pytest.mark.parametrize("mode", ["none", "proxy"])
+def test_a_first_request_straight_to_a_page_still_goes_through_app_py(empty, monkeypatch, mode):
+    """While no run has called st.navigation, Streamlit runs a pages/ file without app.py."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.app.conftest import APP
+
+    use_data_dir(monkeypatch, empty, auth_mode=mode)
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.switch_page("pages/documents.py").run()
+    assert not at.exception
+    if mode == "proxy":
+        assert "X-Auth-Request-Email" in at.error[0].value and not at.title
+    else:
+        assert [t.value for t in at.title] == ["Documents"] and "Local user" in texts(at.sidebar.text)

@@ -1,0 +1,123 @@
+"""End to end in Chromium: upload, ask, click a citation, see the passage marked on text and image;
+hostile documents stay inert everywhere they are shown; the proxy identity headers."""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.app.conftest import MALICIOUS
+from tests.browser.conftest import open_page
+from tests.browser.proxy import HeaderProxy
+from tests.conftest import MIME_SPEC
+
+pytestmark = pytest.mark.browser
+EVIL_NAME = "<img src=x onerror=window.__pwned=1>notes.txt"  # browsers percent-encode quotes in file names
+DOCS_DIR = Path(__file__).parents[2] / "docs"
+
+
+def upload(page, url: str, files) -> None:
+    page.goto(f"{url}/documents")
+    page.locator('[data-testid="stFileUploaderDropzone"]').wait_for()
+    page.locator('input[type="file"]').set_input_files(files)
+
+
+def ask(page, url: str, question: str) -> None:
+    page.goto(url)
+    box = page.get_by_placeholder("Ask about your documents")
+    box.fill(question)
+    box.press("Enter")
+    page.locator('[data-testid="stChatMessage"]').nth(1).get_by_text("Sources").wait_for()
+
+
+def screenshot(page, path: Path) -> Path:
+    """Scrolled to the top (chat pages stick to the bottom while content loads), then saved."""
+    page.wait_for_function("""() => { let moved = false;
+        for (const e of document.querySelectorAll('*'))
+            if (e.scrollTop > 0 && !e.closest('.docchat-page')) { e.scrollTop = 0; moved = true; }
+        return !moved; }""", polling=300)
+    page.screenshot(path=path)
+    return path
+
+
+def assert_inert(page) -> None:
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator('img[src="x"]').count() == 0
+    assert page.locator('a[href^="javascript"]').count() == 0
+    assert page.locator("script", has_text="__pwned").count() == 0
+
+
+def test_upload_ask_and_see_the_cited_passage_highlighted(chromium, local_app, tmp_path):
+    page = open_page(chromium, local_app)
+    upload(page, local_app, str(MIME_SPEC))
+    page.get_by_text("shared-mime-info-spec.pdf: added").wait_for(timeout=120_000)
+    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for()
+    documents_png = screenshot(page, tmp_path / "documents.png")
+
+    ask(page, local_app, "How are glob patterns weighted?")
+    answer = page.locator('[data-testid="stChatMessage"]').nth(1)
+    assert "globs2" in answer.inner_text()
+    chip = answer.locator('[data-testid="stButtonGroup"] button').first
+    assert re.fullmatch(r"\[\d+\] shared-mime-info-spec\.pdf p\.\d+", chip.inner_text().strip())
+    chip.click()
+    mark = page.locator("mark#docchat-focus")
+    mark.wait_for()
+    assert "weight" in mark.inner_text()
+    image = page.locator('[data-testid="stImage"] img')
+    image.wait_for()
+    assert image.evaluate("img => img.complete && img.naturalWidth > 500")
+    page.wait_for_function("() => { const m = document.getElementById('docchat-focus');"
+                           " const box = m.closest('.docchat-page'); const a = box.getBoundingClientRect(),"
+                           " b = m.getBoundingClientRect(); return b.top >= a.top && b.bottom <= a.bottom; }")
+    chat_png = screenshot(page, tmp_path / "chat.png")
+    if DOCS_DIR.is_dir():  # the README's pictures come from this run
+        shutil.copy(chat_png, DOCS_DIR / "screenshot-chat.png")
+        shutil.copy(documents_png, DOCS_DIR / "screenshot-documents.png")
+
+
+def test_a_hostile_document_renders_inert_in_preview_inspector_and_answer(chromium, local_app, tmp_path):
+    page = open_page(chromium, local_app)
+    page.add_init_script("window.__pwned = undefined; delete window.__pwned;")
+    upload(page, local_app, {"name": EVIL_NAME, "mimeType": "text/plain", "buffer": MALICIOUS.encode()})
+    page.get_by_text(f"{EVIL_NAME}: added").wait_for(timeout=60_000)
+    page.get_by_label("Filter by name").fill("notes")
+    page.get_by_label("Filter by name").press("Enter")
+    expect(page.get_by_role("combobox", name="Document")).to_have_value(EVIL_NAME)
+    page.locator('[data-testid="stExpander"] summary', has_text="Preview").click()
+    page.locator(".docchat-page", has_text="<script>window.__pwned=1</script>").wait_for()
+    assert_inert(page)
+    screenshot(page, tmp_path / "preview.png")
+
+    ask(page, local_app, "When is the glow widget calibrated?")
+    answer = page.locator('[data-testid="stChatMessage"]').nth(1)
+    assert "<script>window.__pwned=1</script>" in answer.inner_text()  # shown as text, not run
+    answer.get_by_text("Retrieval inspector").click()
+    answer.locator('[data-testid="stDataFrame"]').wait_for()
+    answer.locator('[data-testid="stButtonGroup"] button', has_text=EVIL_NAME).first.click()
+    page.locator("mark#docchat-focus").wait_for()
+    assert "<img" in page.locator(".docchat-page").inner_text() or "<script>" in page.locator(".docchat-page").inner_text()
+    assert_inert(page)
+    screenshot(page, tmp_path / "hostile.png")
+
+
+def test_proxy_mode_takes_the_user_from_the_proxy_headers(chromium, proxy_app, tmp_path):
+    headers = {"X-Auth-Request-Email": "ana@example.com", "X-Auth-Request-User": "Ana Analyst",
+               "X-Auth-Request-Groups": "finance,legal"}
+    forged = {"X-Auth-Request-Email": "mallory@example.com"}  # a real proxy drops what the browser claims
+    with HeaderProxy(int(proxy_app.rsplit(":", 1)[1]), headers) as url:
+        page = open_page(chromium, url, extra_http_headers=forged)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Ana Analyst").wait_for()
+        assert "ana@example.com" in sidebar.inner_text() and "finance, legal" in sidebar.inner_text()
+        assert "mallory" not in sidebar.inner_text()
+        page.get_by_text("Your library is empty").wait_for()
+        screenshot(page, tmp_path / "proxy.png")
+
+
+def test_proxy_mode_without_headers_refuses(chromium, proxy_app, tmp_path):
+    page = open_page(chromium, proxy_app)
+    page.get_by_text("carried no X-Auth-Request-Email header").wait_for()
+    assert page.get_by_text("Your library is empty").count() == 0
+    screenshot(page, tmp_path / "refused.png")
