@@ -157,6 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                                                    or getattr(args, "query", None)):
         parser().error(f"{args.command} needs a question or --batch FILE")
     settings = get_settings()
+    if not settings.audit_log:  # a terminal wants its answer, not audit lines: keep them in the data folder
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings = settings.model_copy(update={"audit_log": str(settings.data_dir / "audit.jsonl")})
     principal = Principal(args.user or settings.local_user, args.user or "",
                           tuple(g for g in args.groups.split(",") if g))
     try:
