@@ -68,7 +68,8 @@ def answer_json(answer: Answer) -> dict:
     return {"question": answer.question, "search_query": answer.search_query, "answer": answer.text,
             "abstained": answer.abstained, "unsupported": answer.unsupported,
             "citations": [asdict(c) for c in answer.citations],
-            "hits": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)]}
+            "hits": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)],
+            "retrieved": [hit_json(h, i) for i, h in enumerate(answer.retrieved, 1)]}
 
 
 def batch_items(path: str) -> Iterator[tuple[str, str]]:
@@ -128,6 +129,17 @@ def cmd_delete(engine: Engine, principal: Principal, args) -> int:
     return 0
 
 
+def audit_file(data_dir: Path) -> str:
+    """A terminal wants its answer, not audit lines: keep them in the data folder when it is writable."""
+    path = data_dir / "audit.jsonl"
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.open("a").close()
+    except OSError:
+        return ""  # standard error, and the command itself reports the unwritable folder
+    return str(path)
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m rag", description=__doc__)
     root.add_argument("--user", help="act as this user id (default: RAG_LOCAL_USER)")
@@ -157,9 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                                                    or getattr(args, "query", None)):
         parser().error(f"{args.command} needs a question or --batch FILE")
     settings = get_settings()
-    if not settings.audit_log:  # a terminal wants its answer, not audit lines: keep them in the data folder
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        settings = settings.model_copy(update={"audit_log": str(settings.data_dir / "audit.jsonl")})
+    if not settings.audit_log:
+        settings = settings.model_copy(update={"audit_log": audit_file(settings.data_dir)})
     principal = Principal(args.user or settings.local_user, args.user or "",
                           tuple(g for g in args.groups.split(",") if g))
     try:

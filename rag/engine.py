@@ -116,7 +116,7 @@ class Engine:
             entry.update(documents=sorted({h.chunk.doc_id for h in sources}), quarantined=len(hits) - len(sources))
             generate = telemetry.start_span("answer.generate", sources=len(sources))
         return stream_answer(self.chat, question, query, sources, history, embedder=self.embedder,
-                             on_done=self._answered(principal, generate, started))
+                             on_done=self._answered(principal, generate, started), retrieved=hits)
 
     @staticmethod
     def _answered(principal: Principal, generate, started: float) -> Callable[[Answer], None]:

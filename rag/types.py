@@ -102,7 +102,8 @@ class Answer:
     question: str
     search_query: str
     text: str = ""
-    hits: list[Hit] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # the numbered sources the model read: [n] is hits[n-1]
+    retrieved: list[Hit] = field(default_factory=list)  # everything retrieval returned, quarantined hits too
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
     unsupported: list[str] = field(default_factory=list)  # sentences the groundedness check flags
