@@ -35,6 +35,7 @@ class UiState:
     confirm_delete: str = ""  # doc id waiting for confirmation
     notice: str = ""  # a message for the next run (e.g. after st.rerun)
     routed: bool = False  # app.py ran before the page in this run (see ui/router.py)
+    ran_direct: bool = False  # a page once ran without app.py in this session
 
 
 def state() -> UiState:
@@ -62,6 +63,11 @@ def mark_routed() -> None:
 def take_routed() -> bool:
     routed, state().routed = state().routed, False
     return routed
+
+
+def first_direct_run() -> bool:
+    first, state().ran_direct = not state().ran_direct, True
+    return first
 
 
 # --- conversation

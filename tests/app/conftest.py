@@ -21,6 +21,28 @@ MALICIOUS = (
 )
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "first_request: run as the first request a fresh server gets")
+
+
+@pytest.fixture(autouse=True)
+def served_before(request, monkeypatch):
+    """A real server leaves Streamlit's legacy pages/ mode for good once any run has called
+    st.navigation (ui/router.py); AppTest re-enters it on every run. Tests start from the
+    running-server state, except those marked first_request."""
+    if request.node.get_closest_marker("first_request"):
+        return
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture(scope="session")
 def seeded_dir(tmp_path_factory) -> Path:
     """The MIME spec PDF and a TXT full of markup, ingested by the local user."""

@@ -81,10 +81,6 @@ def test_settings_page_lists_backends_models_and_sizes(seeded):
     assert int(facts["index size (passages, all users)"]) > 50 and facts["data dir"] == str(seeded.resolve())
 
 
-def test_evaluate_is_a_placeholder(empty):
-    at = app("pages/evaluate.py")
-    assert not at.exception and "evaluation feature" in at.info[0].value
-
 
 def test_nobody_else_sees_the_local_users_documents(seeded, monkeypatch):
     monkeypatch.setenv("RAG_LOCAL_USER", "someone-else")

@@ -63,6 +63,7 @@ def test_oidc_logged_in_user_and_groups_reach_the_sidebar(empty, monkeypatch, gr
     assert "Log out" in [b.label for b in at.sidebar.button]
 
 
+@pytest.mark.first_request
 @pytest.mark.parametrize("mode", ["none", "proxy"])
 def test_a_first_request_straight_to_a_page_still_goes_through_app_py(empty, monkeypatch, mode):
     """While no run has called st.navigation, Streamlit runs a pages/ file without app.py."""
