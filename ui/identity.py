@@ -16,6 +16,9 @@ from ui.render import escape_markdown
 EMAIL_HEADER = "X-Auth-Request-Email"
 USER_HEADER = "X-Auth-Request-User"
 GROUPS_HEADER = "X-Auth-Request-Groups"
+# oauth2-proxy in reverse-proxy mode passes the user upstream as X-Forwarded-* (--pass-user-headers);
+# X-Auth-Request-* are its auth_request-mode names. The proxy strips both families from clients.
+FORWARDED = {EMAIL_HEADER: "X-Forwarded-Email", USER_HEADER: "X-Forwarded-User", GROUPS_HEADER: "X-Forwarded-Groups"}
 
 
 def split_groups(value: Any) -> tuple[str, ...]:
@@ -27,11 +30,14 @@ def split_groups(value: Any) -> tuple[str, ...]:
 def principal_from_headers(headers: Mapping[str, str]) -> Principal | None:
     """The auth proxy's identity headers (oauth2-proxy's names); None when the email is missing."""
     lower = {k.lower(): v for k, v in headers.items()}
-    email = lower.get(EMAIL_HEADER.lower(), "").strip()
+
+    def header(name: str) -> str:
+        return (lower.get(name.lower(), "") or lower.get(FORWARDED[name].lower(), "")).strip()
+
+    email = header(EMAIL_HEADER)
     if not email:
         return None
-    name = lower.get(USER_HEADER.lower(), "").strip() or email
-    return Principal(email, name, split_groups(lower.get(GROUPS_HEADER.lower(), "")))
+    return Principal(email, header(USER_HEADER) or email, split_groups(header(GROUPS_HEADER)))
 
 
 def principal_from_user(user: Mapping[str, Any]) -> Principal | None:

@@ -13,6 +13,11 @@ def test_headers_give_email_name_and_groups_case_insensitively():
     assert principal_from_headers(headers) == Principal("ana@example.com", "ana", ("finance", "legal"))
 
 
+def test_oauth2_proxy_forwarded_headers_are_understood():
+    headers = {"X-Forwarded-Email": "ana@example.com", "X-Forwarded-User": "ana", "X-Forwarded-Groups": "finance"}
+    assert principal_from_headers(headers) == Principal("ana@example.com", "ana", ("finance",))
+
+
 def test_headers_without_email_give_nobody():
     assert principal_from_headers({"X-Auth-Request-User": "ana"}) is None
     assert principal_from_headers({"X-Auth-Request-Email": "  "}) is None
