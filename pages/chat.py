@@ -27,7 +27,7 @@ ref = state.source()
 chat_column, source_column = st.columns([1, 1], gap="medium") if ref else (st.container(), None)
 with chat_column:
     for index, exchange in enumerate(state.exchanges()):
-        chat.show_exchange(index, exchange)
+        chat.show_exchange(index, exchange, principal)
 question = st.chat_input("Ask about your documents")
 if question:
     with chat_column:

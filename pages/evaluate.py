@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from eval.feedback import feedback_dataset, read_feedback
 from eval.runner import presets, run_dataset
 from eval.runs import compare, list_runs, load_run, save_run
 from eval.synthetic import generate
@@ -13,11 +14,13 @@ from ui.resources import engine
 principal = router.page_principal()
 st.title("Evaluate")
 
-source = st.radio("Dataset", ["Generate from my library", "Upload a file"], horizontal=True)
+source = st.radio("Dataset", ["Generate from my library", "Upload a file", "My chat feedback"], horizontal=True)
 try:
     if source == "Upload a file":
         upload = st.file_uploader("JSONL or CSV dataset", type=["jsonl", "csv"])
         items = views.uploaded_dataset(upload) if upload else []
+    elif source == "My chat feedback":  # rated answers become regression cases
+        items = feedback_dataset(read_feedback(engine().settings.data_dir, principal))
     else:
         size = st.slider("Questions", 5, 100, 20)
         items = generate(engine(), principal, size=size, seed=st.number_input("Seed", 0, 10_000, 0))
@@ -25,7 +28,7 @@ except RagError as exc:
     st.error(str(exc))
     st.stop()
 if not items:
-    st.info("Upload a dataset, or add documents to your library to generate one.")
+    st.info("Upload a dataset, rate chat answers with 👍/👎, or add documents to your library to generate one.")
     st.stop()
 st.caption(f"{len(items)} questions, {sum(not i.answerable for i in items)} unanswerable.")
 views.dataset_download(items)
@@ -38,7 +41,7 @@ if st.button("Run evaluation", type="primary") and names:
     bar = st.progress(0.0, "starting")
     try:
         run = run_dataset(engine(), principal, items, views.chosen_configs(available, names, k, answers),
-                          "uploaded" if source == "Upload a file" else "synthetic",
+                          {"Upload a file": "uploaded", "My chat feedback": "feedback"}.get(source, "synthetic"),
                           lambda fraction, message: bar.progress(min(fraction, 1.0), message))
         save_run(run, engine().settings.data_dir)
     except RagError as exc:

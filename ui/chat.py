@@ -6,11 +6,13 @@ from collections.abc import Sequence
 
 import streamlit as st
 
+from eval.feedback import record_feedback
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.types import Answer, Hit, Principal
 from ui import state
 from ui.render import citation_label, escape_markdown, escape_stream, preview
+from ui.resources import settings
 from ui.state import Exchange
 
 
@@ -21,10 +23,30 @@ def hit_rows(hits: Sequence[Hit]) -> list[dict]:
 
 
 def inspector(answer: Answer) -> None:
-    with st.expander(f"Retrieval inspector: {len(answer.hits)} passages"):
+    """Everything retrieval returned, quarantined passages included (their flags say why)."""
+    hits = answer.retrieved or answer.hits
+    with st.expander(f"Retrieval inspector: {len(hits)} passages"):
         st.caption(f"Search query: {escape_markdown(answer.search_query)}")
-        if answer.hits:
-            st.dataframe(hit_rows(answer.hits), hide_index=True)
+        if len(hits) > len(answer.hits):
+            st.caption(f"{len(hits) - len(answer.hits)} instruction-like passage(s) were kept from the model.")
+        if hits:
+            st.dataframe(hit_rows(hits), hide_index=True)
+
+
+def feedback(index: int, answer: Answer, principal: Principal) -> None:
+    """Thumbs up/down, with an optional correction on a thumbs down: stored as a future test case."""
+    rating = st.feedback("thumbs", key=state.feedback_key(index))
+    if rating is None:
+        return
+    with st.form(f"{state.feedback_key(index)}-form", border=False):
+        correction = st.text_input("What should the answer have been? (optional)") if rating == 0 else ""
+        if st.form_submit_button("Save feedback"):
+            try:
+                record_feedback(settings().data_dir, principal, answer, "up" if rating else "down", correction)
+            except (RagError, OSError) as exc:
+                st.error(f"Could not save your feedback: {exc}")
+            else:
+                st.toast("Thanks: saved. Export it as an evaluation dataset from the Evaluate page.")
 
 
 def citation_chips(index: int, answer: Answer) -> None:
@@ -33,22 +55,23 @@ def citation_chips(index: int, answer: Answer) -> None:
              key=state.citation_key(index), on_change=state.choose_citation, args=(index,))
 
 
-def answer_extras(index: int, answer: Answer) -> None:
-    """Everything under an answer's text: unsupported sentences, citation chips, inspector."""
+def answer_extras(index: int, answer: Answer, principal: Principal) -> None:
+    """Everything under an answer's text: unsupported sentences, citation chips, inspector, feedback."""
     if answer.unsupported:
         listed = "\n".join(f"- {escape_markdown(sentence)}" for sentence in answer.unsupported)
         st.warning("These sentences are not supported by the sources:\n\n" + listed)
     if answer.citations:
         citation_chips(index, answer)
     inspector(answer)
+    feedback(index, answer, principal)
 
 
-def show_exchange(index: int, exchange: Exchange) -> None:
+def show_exchange(index: int, exchange: Exchange, principal: Principal) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(exchange.question))
     with st.chat_message("assistant"):
         st.markdown(escape_markdown(exchange.answer.text))
-        answer_extras(index, exchange.answer)
+        answer_extras(index, exchange.answer, principal)
 
 
 def ask(engine: Engine, question: str, principal: Principal) -> None:
@@ -62,4 +85,4 @@ def ask(engine: Engine, question: str, principal: Principal) -> None:
         except RagError as exc:
             st.error(str(exc))
             return
-        answer_extras(state.add_exchange(question, stream.answer), stream.answer)
+        answer_extras(state.add_exchange(question, stream.answer), stream.answer, principal)

@@ -98,6 +98,10 @@ def citation_key(exchange: int) -> str:
     return f"{_KEY}-cite-{state().conversation}-{exchange}"
 
 
+def feedback_key(exchange: int) -> str:
+    return f"{_KEY}-feedback-{state().conversation}-{exchange}"
+
+
 def source() -> SourceRef | None:
     return state().source
 

@@ -106,3 +106,21 @@ def test_a_citation_of_a_deleted_document_says_so(seeded):
     at.pills[0].set_value(answer.citations[0].n).run()
     assert not at.exception and "Source [" in texts(at.subheader)[0]
     assert at.error and not at.image  # NotFound, in the engine's words
+
+
+def test_feedback_on_an_answer_is_stored_and_becomes_a_dataset(seeded):
+    from eval.feedback import feedback_dataset, read_feedback
+    from rag.settings import get_settings
+    from rag.types import Principal
+
+    at = ask(app(CHAT), QUESTION)
+    [thumbs] = at.get("feedback")
+    thumbs.set_value(0).run()  # thumbs down opens the correction form
+    at.text_input[0].input("Globs are weighted 0-100, default 50.")
+    next(b for b in at.button if b.label == "Save feedback").click().run()
+    assert not at.exception and not at.error
+    records = read_feedback(get_settings().data_dir, Principal(get_settings().local_user))
+    assert [(r["rating"], r["correction"], r["question"]) for r in records] == [
+        ("down", "Globs are weighted 0-100, default 50.", QUESTION)]
+    [item] = feedback_dataset(records)
+    assert item.question == QUESTION and item.reference_answer == "Globs are weighted 0-100, default 50."
