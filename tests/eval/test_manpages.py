@@ -53,10 +53,7 @@ def test_quick_benchmark_hybrid_beats_both_single_retrievers(tmp_path, local_emb
     pages = sample_pages(QUICK_PAGES, seed=0)
     engine = build_engine(tmp_path, pages, embedder=local_embedder)
     results = evaluate(engine, known_items(pages))
-    mrr = {mode: r["mrr@10"] for mode, r in results.items()}
-    # 60 queries are noisy: on this sample hybrid trails vector by less than one query's worth of
-    # reciprocal rank (docs/evaluation.md); on the full 300-page run it beats both clearly.
-    one_query = 1 / len(pages)
-    assert mrr["hybrid"] >= max(mrr["bm25"], mrr["vector"]) - one_query, mrr
-    assert mrr["hybrid"] > mrr["bm25"], mrr
-    assert mrr["bm25"] > 0.5 and mrr["vector"] > 0.5, mrr
+    for metric in ("mrr@10", "ndcg@10"):
+        score = {mode: r[metric] for mode, r in results.items()}
+        assert score["hybrid"] >= max(score["bm25"], score["vector"]), (metric, score)
+    assert results["bm25"]["mrr@10"] > 0.5 and results["vector"]["mrr@10"] > 0.5, results
