@@ -66,7 +66,7 @@ def render(path: Path) -> str:
     source = source_of(path)
     if not shutil.which("groff"):
         return strip_roff(source)
-    done = subprocess.run(["groff", "-man", "-Tutf8", "-rHY=0", "-rLL=1000n", "-P-cbou"], input=source.encode(),
+    done = subprocess.run(["groff", "-k", "-man", "-Tutf8", "-rHY=0", "-rLL=1000n", "-P-cbou"], input=source.encode(),
                           capture_output=True, timeout=30, check=False)
     lines = done.stdout.decode("utf-8", "replace").splitlines()
     body = [line for line in lines[1:-1]]  # groff's header and footer lines
