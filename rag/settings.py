@@ -52,7 +52,7 @@ class Settings(BaseSettings):
 
     # --- answers
     answer_threshold: float = Field(
-        0.45, description="Extractive answerer: least sentence score to quote; below it DocChat says it could not find the answer."
+        0.40, description="Extractive answerer: least sentence score to quote; below it DocChat says it could not find the answer."
     )
     answer_sentences: int = Field(3, description="Extractive answerer: most sentences quoted in one answer.")
     openai_base_url: str = Field("", description="OpenAI-compatible endpoint for `RAG_CHAT=openai` (e.g. Ollama's http://localhost:11434/v1).")

@@ -17,7 +17,7 @@ from rag.settings import Settings
 from rag.text import content_terms, sentence_spans, squash
 from rag.types import Turn
 
-MAX_CANDIDATES = 48
+MAX_CANDIDATES = 24
 MIN_WORDS = 4
 LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
 
