@@ -59,9 +59,10 @@ def test_default_target_is_the_cloud_image_without_torch():
     assert _args("cloud", "COPY")[0] == "--from=deps /opt/venv /opt/venv"
     assert not any("local.txt" in rest for _, rest in stages["deps"] + stages["runtime"] + stages["cloud"])
     installs = " ".join(_args("deps", "RUN"))
-    for name in ("core", "azure", "security"):
+    for name in ("core", "azure", "security", "eval"):  # eval: the Evaluate page and chat feedback are product
         assert f"-r requirements/{name}.txt" in installs
-    assert "test.txt" not in installs and "eval" not in installs and "app.txt" not in installs  # no test/eval tooling
+    assert "--no-deps -r requirements/eval-nodeps.txt" in installs
+    assert "test.txt" not in installs and "app.txt" not in installs and "bench" not in installs  # no test tooling
 
 
 def test_local_target_adds_the_embedded_defaults():
@@ -72,7 +73,8 @@ def test_local_target_adds_the_embedded_defaults():
 
 def test_dependency_layer_comes_before_the_code():
     deps_copies = _args("deps", "COPY")
-    assert deps_copies == ["requirements/core.txt requirements/azure.txt requirements/security.txt requirements/"]
+    assert deps_copies == ["requirements/core.txt requirements/azure.txt requirements/security.txt "
+                           "requirements/eval.txt requirements/eval-nodeps.txt requirements/"]
     for stage in ("local", "cloud"):
         copies = _args(stage, "COPY")
         assert copies[-1] == ". /app" and copies.index(". /app") > 0
@@ -140,8 +142,8 @@ def test_torch_pin_extraction_finds_exactly_one_requirement():
 
 
 def test_referenced_requirements_files_exist_and_are_pinned():
-    referenced = set(re.findall(r"requirements/(\w+\.txt)", DOCKERFILE.read_text()))
-    assert referenced == {"core.txt", "azure.txt", "security.txt", "local.txt"}
+    referenced = set(re.findall(r"requirements/([\w-]+\.txt)", DOCKERFILE.read_text()))
+    assert referenced == {"core.txt", "azure.txt", "security.txt", "eval.txt", "eval-nodeps.txt", "local.txt"}
     for name in referenced:
         lines = [ln.split("#")[0].strip() for ln in (ROOT / "requirements" / name).read_text().splitlines()]
         assert all("==" in ln for ln in lines if ln), f"{name}: every requirement pinned with =="
@@ -151,7 +153,7 @@ def test_the_image_can_import_what_the_app_always_imports():
     """Top-level third-party imports of the app's code are installed by the cloud image's requirements."""
     import ast as _ast
 
-    shipped = {"core.txt", "azure.txt", "security.txt"}
+    shipped = {"core.txt", "azure.txt", "security.txt", "eval.txt", "eval-nodeps.txt"}
     names = set()
     for name in shipped:
         for ln in (ROOT / "requirements" / name).read_text().splitlines():
@@ -159,10 +161,13 @@ def test_the_image_can_import_what_the_app_always_imports():
                 names.add(re.split(r"[=<>\[]", ln.strip())[0].lower().replace("_", "-"))
     # import name -> distribution, where they differ
     dist = {"docx": "python-docx", "opentelemetry": "opentelemetry-api", "pil": "streamlit", "yaml": "streamlit",
+            "pandas": "streamlit", "altair": "streamlit", "langchain-core": "langchain",
             "azure": "azure-core", "langchain-text-splitters": "langchain-text-splitters"}
     local = {"rag", "ui", "pages", "eval", "app"}
     missing = set()
-    for path in [ROOT / "app.py", *(ROOT / "ui").glob("*.py"), *(ROOT / "rag").rglob("*.py")]:
+    code = [ROOT / "app.py", *(ROOT / "ui").glob("*.py"), *(ROOT / "pages").glob("*.py"), *(ROOT / "rag").rglob("*.py"),
+            *(ROOT / "eval").glob("*.py")]
+    for path in code:
         if not path.exists() or "local" in path.parts:  # rag/backends/local is the local target's business
             continue
         for node in _ast.parse(path.read_text()).body:  # module level only: lazy imports are optional backends

@@ -1,5 +1,7 @@
 """The local backends pass the same contract suites as every other backend."""
 
+import os
+
 import pytest
 
 from rag.backends.local.blobs import FilesystemBlobStore
@@ -52,3 +54,16 @@ class TestLocalHybridIndex(IndexContract):
             held.wait_merging_threads()
         other.upsert(*make_doc("cats", "carol"))
         assert other.count() == 6
+
+
+def test_partial_writes_of_dead_processes_are_swept(settings):
+    import subprocess
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    folder = settings.blob_dir / "originals"
+    folder.mkdir(parents=True)
+    (folder / f".tmp-{dead.pid}-abc").write_bytes(b"half a file")
+    (folder / f".tmp-{os.getpid()}-def").write_bytes(b"being written by a live process")
+    FilesystemBlobStore(settings)
+    assert sorted(p.name for p in folder.iterdir()) == [f".tmp-{os.getpid()}-def"]

@@ -17,7 +17,7 @@ SAFE_KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)
 def write_atomic(path: Path, data: bytes) -> None:
     """Readers see the old file or the new one, never half of it, even after a crash."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".tmp-{os.getpid()}-")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -29,9 +29,28 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_partial_writes(root: Path) -> None:
+    """Remove temp files of writers that died mid-write (SIGKILL, power loss): nothing left behind."""
+    for tmp in root.rglob(".tmp-*") if root.exists() else ():
+        pid = tmp.name.split("-")[1]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
 class FilesystemBlobStore:
     def __init__(self, settings: Settings):
         self.root = Path(settings.blob_dir)
+        sweep_partial_writes(self.root)
 
     def _path(self, key: str) -> Path:
         if not SAFE_KEY.match(key) or ".." in key:
