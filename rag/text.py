@@ -26,8 +26,25 @@ def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
             out.append((s, cut))
             s = cut
         out.append((s, e))
+    out = [piece for s, e in out for piece in split_heading(text, s, e)]
     return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e - (len(text[s:e]) - len(text[s:e].rstrip())))
             for s, e in out if text[s:e].strip()]
+
+
+def split_heading(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A short first line without end punctuation, followed by a capitalised line, is a heading
+    ("2.4. The glob files\nThe globs2 file is..."): keep it out of the sentence after it."""
+    chunk = text[start:end].lstrip()
+    offset = start + (end - start - len(chunk))
+    newline = chunk.find("\n")
+    if newline < 0:
+        return [(start, end)]
+    line, rest = chunk[:newline].strip(), chunk[newline + 1:].lstrip()
+    words = line.split()
+    if (words and len(line) <= 60 and len(words) <= 8 and line[-1] not in ".,;:!?-" and rest[:1].isupper()
+            and (line[0].isupper() or line[0].isdigit()) and words[-1].lower() not in STOPWORDS):
+        return [(offset, offset + newline), (offset + newline + 1, end)]
+    return [(start, end)]
 
 
 def stem(word: str) -> str:

@@ -114,3 +114,12 @@ def test_code_indexes_are_not_citations():
     citations = cite("Set value[0] = 1 before calling init(). [1]", [Hit(chunk, 1.0)])
     assert [c.n for c in citations] == [1]
     assert citations[0].quote == "Set value[0] = 1 before calling init()."
+
+
+def test_sentences_keep_headings_apart_but_not_wrapped_lines():
+    from rag.text import sentence_spans
+
+    text = "2.4. The glob files\nThe globs2 file is a list of lines. It is\ndeprecated.\nInstall a file into the\nMIME folder."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "2.4.", "The glob files", "The globs2 file is a list of lines.", "It is\ndeprecated.",
+        "Install a file into the\nMIME folder."]
