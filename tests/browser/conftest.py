@@ -64,10 +64,14 @@ def start_app(tmp: Path, **env: str) -> Iterator[str]:
             process.kill()
 
 
-@pytest.fixture(scope="session")
-def chromium():
+def require_chromium() -> None:
     if not Path(CHROMIUM).exists() and not which("chromium"):
         pytest.skip("Chromium is missing: run `make system-deps` (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

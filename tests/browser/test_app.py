@@ -11,26 +11,13 @@ from playwright.sync_api import expect
 
 from tests.app.conftest import MALICIOUS
 from tests.browser.conftest import open_page
+from tests.browser.helpers import ask, upload
 from tests.browser.proxy import HeaderProxy
 from tests.conftest import MIME_SPEC
 
 pytestmark = pytest.mark.browser
 EVIL_NAME = "<img src=x onerror=window.__pwned=1>notes.txt"  # browsers percent-encode quotes in file names
 DOCS_DIR = Path(__file__).parents[2] / "docs"
-
-
-def upload(page, url: str, files) -> None:
-    page.goto(f"{url}/documents")
-    page.locator('[data-testid="stFileUploaderDropzone"]').wait_for()
-    page.locator('input[type="file"]').set_input_files(files)
-
-
-def ask(page, url: str, question: str) -> None:
-    page.goto(url)
-    box = page.get_by_placeholder("Ask about your documents")
-    box.fill(question)
-    box.press("Enter")
-    page.locator('[data-testid="stChatMessage"]').nth(1).get_by_text("Sources").wait_for()
 
 
 def screenshot(page, path: Path) -> Path:
