@@ -25,7 +25,8 @@ def pages() -> list:
 
 def frame() -> Principal:
     """Page setup, who is asking (or a refusal / login and st.stop), the sidebar."""
-    st.set_page_config(page_title="DocChat", page_icon=":material/forum:", layout="wide")
+    # an emoji favicon: a :material/: page icon is fetched from fonts.gstatic.com, which an offline laptop cannot reach
+    st.set_page_config(page_title="DocChat", page_icon="💬", layout="wide")
     principal = identity.current_principal(settings())
     state.set_principal(principal)
     identity.sidebar(principal, settings())

@@ -111,3 +111,21 @@ def test_proxy_mode_without_headers_refuses(chromium, proxy_app, tmp_path):
     page.get_by_text("carried no X-Auth-Request-Email header").wait_for()
     assert page.get_by_text("Your library is empty").count() == 0
     screenshot(page, tmp_path / "refused.png")
+
+
+def test_the_app_fetches_nothing_from_outside_this_host(chromium, local_app):
+    """Offline laptops and privacy: every request the pages make goes to the app itself."""
+    context = chromium.new_context()
+    outside = []
+    context.on("request", lambda r: outside.append(r.url) if not r.url.startswith((local_app, "data:", "blob:")) else None)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(local_app)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for name in ("Documents", "Evaluate", "Settings"):
+        sidebar.get_by_role("link", name=name).click()
+        page.get_by_role("heading", name=name).wait_for()
+    sidebar.get_by_role("link", name="Chat").click()
+    page.get_by_text("Your library is empty").wait_for()
+    context.close()
+    assert outside == []
