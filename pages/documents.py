@@ -11,11 +11,12 @@ st.title("Documents")
 if notice := state.pop_notice():
     st.success(notice)
 
+collection = documents.share_choice(principal)
 uploads = st.file_uploader(
     "Add PDF, DOCX or TXT files", type=documents.UPLOAD_TYPES, accept_multiple_files=True,
     help=f"Up to {settings().max_upload_mb:g} MB each. Files are checked by their content, not their name.",
 )
-documents.ingest_uploads(engine(), uploads or [], principal)
+documents.ingest_uploads(engine(), uploads or [], principal, collection)
 if reports := state.ingest_reports():
     st.subheader("Uploads")
     st.dataframe(documents.report_rows(reports), hide_index=True)

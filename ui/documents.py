@@ -35,7 +35,7 @@ class Upload(Protocol):
     def getvalue(self) -> bytes: ...
 
 
-def ingest_one(engine: Engine, upload: Upload, principal: Principal) -> IngestReport:
+def ingest_one(engine: Engine, upload: Upload, principal: Principal, collection: str = "") -> IngestReport:
     """Ingest one upload inside an st.status with a progress bar that follows the engine's stages."""
     name = escape_markdown(upload.name)
     with st.status(f"Adding {name}", expanded=True) as status:
@@ -45,7 +45,7 @@ def ingest_one(engine: Engine, upload: Upload, principal: Principal) -> IngestRe
             bar.progress(min(1.0, max(0.0, fraction)), text=STAGE_WORDS.get(stage, "Working"))
 
         try:
-            report = engine.ingest(upload.name, upload.getvalue(), principal, progress=progress)
+            report = engine.ingest(upload.name, upload.getvalue(), principal, collection, progress=progress)
         except RagError as exc:  # e.g. the index or the embedder is unreachable
             report = IngestReport(upload.name, status="rejected", error=str(exc))
         if report.status == "rejected":
@@ -56,12 +56,21 @@ def ingest_one(engine: Engine, upload: Upload, principal: Principal) -> IngestRe
     return report
 
 
-def ingest_uploads(engine: Engine, uploads: Iterable[Upload], principal: Principal) -> int:
+def share_choice(principal: Principal) -> str:
+    """Where new uploads go: private, or the collection of one of the user's groups (members see it)."""
+    if not principal.groups:
+        return ""
+    options = ["", *principal.groups]
+    return st.selectbox("Share new uploads with", options, format_func=lambda g: f"group {g}" if g else "only me",
+                        help="Members of the group can find, read and cite the file; only you can delete it.")
+
+
+def ingest_uploads(engine: Engine, uploads: Iterable[Upload], principal: Principal, collection: str = "") -> int:
     """Ingest the uploads this session has not seen yet (reruns keep the same file ids)."""
     done = 0
     for upload in uploads:
         if not state.is_ingested(upload.file_id):
-            state.record_ingest(upload.file_id, ingest_one(engine, upload, principal))
+            state.record_ingest(upload.file_id, ingest_one(engine, upload, principal, collection))
             done += 1
     return done
 

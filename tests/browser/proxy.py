@@ -56,13 +56,22 @@ class HeaderProxy:
             pass
 
     async def stop(self) -> None:
+        """Close the server and wait for every connection task to finish cancelling: tasks left
+        pending are destroyed later by the garbage collector, at a random point in the test run."""
         self.server.close()
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        asyncio.get_running_loop().call_soon(self.loop.stop)
+
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.create_task(self.serve())
+        self.loop.run_forever()
 
     def __enter__(self) -> str:
-        self.thread = threading.Thread(target=self.loop.run_until_complete, args=(self.serve(),), daemon=True)
+        self.thread = threading.Thread(target=self.run, daemon=True)
         self.thread.start()
         self.ready.wait(10)
         return f"http://127.0.0.1:{self.port}"
@@ -70,3 +79,4 @@ class HeaderProxy:
     def __exit__(self, *exc) -> None:
         asyncio.run_coroutine_threadsafe(self.stop(), self.loop).result(5)
         self.thread.join(5)
+        self.loop.close()

@@ -129,3 +129,45 @@ def test_the_app_fetches_nothing_from_outside_this_host(chromium, local_app):
     page.locator('[data-testid="stChatInput"], [data-testid="stAlert"]').first.wait_for()  # chat, or "upload first"
     context.close()
     assert outside == []
+
+
+def signed_in(chromium, proxy_app, email: str, groups: str = ""):
+    """A page behind a header-injecting proxy that signs the browser in as `email`."""
+    headers = {"X-Auth-Request-Email": email, "X-Auth-Request-Groups": groups}
+    proxy = HeaderProxy(int(proxy_app.rsplit(":", 1)[1]), headers)
+    url = proxy.__enter__()
+    return proxy, url, open_page(chromium, url)
+
+
+def test_users_see_only_their_own_and_their_groups_documents(chromium, proxy_app, tmp_path):
+    ana_proxy, ana_url, ana = signed_in(chromium, proxy_app, "ana@example.com", "finance")
+    bob_proxy, bob_url, bob = signed_in(chromium, proxy_app, "bob@example.com", "finance")
+    eve_proxy, eve_url, eve = signed_in(chromium, proxy_app, "eve@example.com", "legal")
+    try:
+        upload(ana, ana_url, {"name": "falcon.txt", "mimeType": "text/plain",
+                              "buffer": b"Project Falcon has the codename BLUEBIRD and launches in spring."})
+        ana.get_by_text("falcon.txt: added").wait_for(timeout=60_000)
+        ana.get_by_role("combobox", name="Share new uploads with").click()
+        ana.get_by_role("option", name="group finance").click()
+        expect(ana.get_by_role("combobox", name="Share new uploads with")).to_have_value("group finance")
+        ana.locator('input[type="file"]').set_input_files(  # same session: a reload would reset the choice
+            {"name": "budget.txt", "mimeType": "text/plain",
+             "buffer": b"The finance budget for Project Heron is 42 million euros this year."})
+        ana.get_by_text("budget.txt: added").wait_for(timeout=60_000)
+
+        ask(bob, bob_url, "What is the budget for Project Heron?")  # shared with finance: Bob may cite it
+        answer = bob.locator('[data-testid="stChatMessage"]').nth(1)
+        assert "42 million" in answer.inner_text()
+        assert "budget.txt" in answer.locator('[data-testid="stButtonGroup"]').inner_text()
+
+        bob.get_by_placeholder("Ask about your documents").fill("What is the codename of Project Falcon?")
+        bob.get_by_placeholder("Ask about your documents").press("Enter")
+        bob.locator('[data-testid="stChatMessage"]').nth(3).get_by_text("could not find").wait_for()
+        assert "BLUEBIRD" not in bob.locator("body").inner_text()  # Ana's private file stays hers
+
+        eve.goto(eve_url)
+        eve.get_by_text("Your library is empty").wait_for()  # not in finance: sees neither file
+        screenshot(bob, tmp_path / "bob.png")
+    finally:
+        for proxy in (ana_proxy, bob_proxy, eve_proxy):
+            proxy.__exit__(None, None, None)
