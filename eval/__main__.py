@@ -21,11 +21,11 @@ def engine_and_principal():
 
 
 def cmd_generate(args) -> None:
-    from eval.synthetic import generate
+    from eval.testset import generate_dataset, generator_label
 
     engine, principal = engine_and_principal()
-    items = generate(engine, principal, size=args.size, seed=args.seed, unanswerable=args.unanswerable)
-    print(f"{len(items)} questions written to {save_dataset(items, args.out)}")
+    items = generate_dataset(engine, principal, size=args.size, seed=args.seed, unanswerable=args.unanswerable)
+    print(f"{len(items)} questions ({generator_label(engine)}) written to {save_dataset(items, args.out)}")
 
 
 def cmd_run(args) -> None:
@@ -72,7 +72,8 @@ def cmd_feedback(args) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
-    g = sub.add_parser("generate", help="offline synthetic dataset from your documents")
+    g = sub.add_parser("generate", help="dataset from your documents: written by your chat model with ragas when "
+                       "RAG_CHAT is openai or azure, else offline synthetic")
     g.add_argument("--out", default="synthetic.jsonl")
     g.add_argument("--size", type=int, default=20)
     g.add_argument("--seed", type=int, default=0)

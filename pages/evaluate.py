@@ -5,7 +5,7 @@ import streamlit as st
 from eval.feedback import feedback_dataset, read_feedback
 from eval.runner import presets, run_dataset
 from eval.runs import compare, list_runs, load_run, save_run
-from eval.synthetic import generate
+from eval.testset import generate_dataset, generator_label, uses_model
 from rag.errors import RagError
 from ui import eval_views as views
 from ui import router
@@ -14,6 +14,7 @@ from ui.resources import engine
 principal = router.page_principal()
 st.title("Evaluate")
 
+origin = ""  # how a generated dataset was made, shown with its size
 source = st.radio("Dataset", ["Generate from my library", "Upload a file", "My chat feedback"], horizontal=True)
 try:
     if source == "Upload a file":
@@ -23,14 +24,26 @@ try:
         items = feedback_dataset(read_feedback(engine().settings.data_dir, principal))
     else:
         size = st.slider("Questions", 5, 100, 20)
-        items = generate(engine(), principal, size=size, seed=st.number_input("Seed", 0, 10_000, 0))
+        seed = st.number_input("Seed", 0, 10_000, 0)
+        origin = f"Questions {generator_label(engine())}: "
+        if not uses_model(engine()):  # offline: instant, so regenerated on every rerun
+            items = generate_dataset(engine(), principal, size=size, seed=seed)
+        else:  # the chat model is slow and costs tokens: only on request, kept for the session
+            key = ("ragas_dataset", principal.user_id, size, seed)
+            if st.button("Generate questions with my chat model"):
+                with st.spinner("Your chat model is writing questions about your documents (ragas)…"):
+                    st.session_state[key] = generate_dataset(engine(), principal, size=size, seed=seed)
+            items = st.session_state.get(key, [])
 except RagError as exc:
     st.error(str(exc))
+    st.stop()
+if not items and source == "Generate from my library" and uses_model(engine()):
+    st.info("Press the button to have your chat model write questions about your documents.")
     st.stop()
 if not items:
     st.info("Upload a dataset, rate chat answers with 👍/👎, or add documents to your library to generate one.")
     st.stop()
-st.caption(f"{len(items)} questions, {sum(not i.answerable for i in items)} unanswerable.")
+st.caption(f"{origin}{len(items)} questions, {sum(not i.answerable for i in items)} unanswerable.")
 views.dataset_download(items)
 
 available = presets(engine())
@@ -41,7 +54,8 @@ if st.button("Run evaluation", type="primary") and names:
     bar = st.progress(0.0, "starting")
     try:
         run = run_dataset(engine(), principal, items, views.chosen_configs(available, names, k, answers),
-                          {"Upload a file": "uploaded", "My chat feedback": "feedback"}.get(source, "synthetic"),
+                          {"Upload a file": "uploaded", "My chat feedback": "feedback"}.get(
+                              source, "ragas" if uses_model(engine()) else "synthetic"),
                           lambda fraction, message: bar.progress(min(fraction, 1.0), message))
         save_run(run, engine().settings.data_dir)
     except RagError as exc:

@@ -1,5 +1,5 @@
-"""An OpenAI-compatible endpoint (httpx.MockTransport) that answers ragas' judge prompts with
-canned JSON, picked by the output schema each ragas prompt embeds."""
+"""An OpenAI-compatible endpoint (httpx.MockTransport) that answers ragas' judge and testset
+generation prompts with canned JSON, picked by the output schema each ragas prompt embeds."""
 
 from __future__ import annotations
 
@@ -16,6 +16,11 @@ REPLIES = {  # ragas output model name -> reply
     "Verification": {"reason": "useful", "verdict": 1},
     "ContextRecallClassifications": {"classifications": [{"statement": "s", "reason": "r", "attributed": 1}]},
     "ClaimDecompositionOutput": {"claims": ["Globs weigh 50."]},
+    # testset generation (eval/testset.py): entities per page, persona -> themes, question + answer
+    "NEROutput": {"entities": ["glob", "default weight"]},
+    "PersonaThemesMapping": {"mapping": {"Library reader": ["glob", "default weight"]}},
+    "GeneratedQueryAnswer": {"query": "What is the default weight of a glob?",
+                             "answer": "The default weight of a glob is 50."},
 }
 
 
