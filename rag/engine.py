@@ -11,7 +11,7 @@ from rag import audit, registry, telemetry
 from rag.answer import AnswerStream, search_query, stream_answer
 from rag.audit import audited, fingerprint
 from rag.guard import RATE_LIMITER, check_question, content_screen, sources_for
-from rag.ingest.pipeline import Ingestor, Progress, load_pages, original_key
+from rag.ingest.pipeline import Ingestor, Progress, load_pages, original_key, unstore
 from rag.protocols import BlobStore, ChatModel, Embedder, Index
 from rag.retrieve import retrieve
 from rag.settings import Settings, get_settings
@@ -91,8 +91,7 @@ class Engine:
     def _delete(self, doc_id: str, principal: Principal) -> Document:
         document = self.index.document(doc_id, principal)
         self.index.delete(doc_id, principal)  # scoped: raises Forbidden unless the principal owns it
-        for key in (original_key(document), original_key(document).replace("originals/", "pages/", 1) + ".json"):
-            self.blobs.delete(key)
+        unstore(self.blobs, document)
         return document
 
     # --- questions

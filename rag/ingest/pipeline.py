@@ -118,8 +118,7 @@ class Ingestor:
         self.blobs.put(pages_key(document), json.dumps([asdict(p) for p in pages]).encode(), {"sha256": document.sha256})
 
     def _unstore(self, document: Document) -> None:
-        self.blobs.delete(original_key(document))
-        self.blobs.delete(pages_key(document))
+        unstore(self.blobs, document)
 
     def _chunker(self) -> Chunker:
         return Chunker(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)
@@ -131,6 +130,12 @@ class Ingestor:
             parts.append(self.embedder.embed(texts[start:start + batch]))
             progress("embedding", 0.3 + 0.6 * min(1.0, (start + batch) / len(texts)))
         return np.concatenate(parts) if parts else np.zeros((0, self.embedder.dim), dtype=np.float32)
+
+
+def unstore(blobs: BlobStore, document: Document) -> None:
+    """Remove a document's original and its parsed pages."""
+    blobs.delete(original_key(document))
+    blobs.delete(pages_key(document))
 
 
 def load_pages(blobs: BlobStore, document: Document) -> list[Page]:
