@@ -33,18 +33,26 @@ def files_under(paths: list[str]) -> Iterator[Path]:
 
 
 def cmd_ingest(engine: Engine, principal: Principal, args) -> int:
-    files, reports = list(files_under(args.paths)), []
+    """Every file in one `ingest_many`: small files share embedding batches and index commits."""
+    files, unreadable = list(files_under(args.paths)), {}
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("ingesting", total=len(files))
-        for path in files:
-            bar.update(task, description=path.name)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                reports.append({"name": str(path), "status": "rejected", "error": exc.strerror or str(exc)})
-            else:
-                reports.append(asdict(engine.ingest(path.name, data, principal, args.collection)))
-            bar.advance(task)
+
+        def contents():
+            for path in files:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    unreadable[path] = exc.strerror or str(exc)
+                    bar.advance(task)
+                    continue
+                bar.update(task, description=path.name)
+                yield path.name, data
+
+        ingested = iter(engine.ingest_many(contents(), principal, args.collection,
+                                           on_report=lambda position, report: bar.advance(task)))
+    reports = [{"name": str(path), "status": "rejected", "error": unreadable[path]} if path in unreadable
+               else asdict(next(ingested)) for path in files]
     flush = getattr(engine.index, "flush", None)
     if flush:
         flush()

@@ -3,8 +3,9 @@ registry, wired once, every call scoped to a Principal."""
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 
 from rag import audit, registry, telemetry
@@ -71,6 +72,31 @@ class Engine:
             if report.status == "rejected":
                 entry.update(status="rejected", error=report.error)
             return report
+
+    def ingest_many(self, files: Iterable[tuple[str, bytes]], principal: Principal, collection: str = PRIVATE,
+                    on_report: Callable[[int, IngestReport], None] | None = None) -> list[IngestReport]:
+        """Many files at once (the CLI, bulk loads): small files share embedding batches and index
+        commits. One audit entry per file, as with `ingest`."""
+        sizes: list[int] = []
+
+        def sized():
+            for name, data in files:
+                sizes.append(len(data))
+                yield name, data
+
+        def done(position: int, report: IngestReport) -> None:
+            entry = {"name": report.name, "bytes": sizes[position], "collection": collection, "doc_id": report.doc_id,
+                     "result": report.status, "pages": report.pages, "chunks": report.chunks,
+                     "status": "rejected" if report.status == "rejected" else "ok",
+                     "latency_ms": round(report.seconds * 1000, 1)}
+            rejected = {"error": report.error} if report.status == "rejected" else {}
+            audit.write("upload", principal, entry | rejected, logging.WARNING if rejected else logging.INFO)
+            if on_report:
+                on_report(position, report)
+
+        with span("rag.ingest_many", collection=collection):
+            ingestor = Ingestor(self.settings, self.embedder, self.index, self.blobs)
+            return ingestor.ingest_many(sized(), principal, collection, on_report=done)
 
     def documents(self, principal: Principal) -> list[Document]:
         return self.index.documents(principal)

@@ -10,6 +10,8 @@ import numpy as np
 
 from rag.types import Chunk, Document, Hit, Mode, Page, Principal, Turn
 
+Upsert = tuple[Document, Sequence[Chunk], np.ndarray]  # a document, its chunks and their vectors
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -30,6 +32,11 @@ class Index(Protocol):
 
     def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
         """Replace everything of `document.doc_id` with these chunks, atomically."""
+        ...
+
+    def upsert_many(self, items: Sequence[Upsert]) -> None:
+        """`upsert` for several documents in one write (the local index: one commit); each document
+        is still replaced whole or not at all, and a doc_id given twice keeps its last version."""
         ...
 
     def delete(self, doc_id: str, principal: Principal) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -15,9 +16,10 @@ class Chunker:
         # a chunk longer than the embedder's window would be cut silently and lose text from retrieval
         self.size = max(16, min(chunk_tokens, embedder.max_tokens))
         self.overlap = max(0, min(overlap_tokens, self.size // 2))
-        self.embedder = embedder
+        # the splitter measures the same pieces again as it merges them: count each text once
+        self.count_tokens = functools.lru_cache(maxsize=4096)(embedder.count_tokens)
         self.splitter = RecursiveCharacterTextSplitter(
-            chunk_size=self.size, chunk_overlap=self.overlap, length_function=embedder.count_tokens,
+            chunk_size=self.size, chunk_overlap=self.overlap, length_function=self.count_tokens,
             separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""], keep_separator="end",
         )
 
@@ -36,7 +38,7 @@ class Chunker:
 
     def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Hard-split a span that is still over the token budget (one very long 'word', a table row)."""
-        if self.embedder.count_tokens(text[start:end]) <= self.size:
+        if self.count_tokens(text[start:end]) <= self.size:
             return [(start, end)]
         mid = start + (end - start) // 2
         space = text.rfind(" ", start + 1, mid + 1)

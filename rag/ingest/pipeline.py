@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 
@@ -21,7 +21,7 @@ from rag.ingest.validate import check_name, check_size, detect_kind
 from rag.protocols import BlobStore, Embedder, Index, Parser
 from rag.settings import Settings
 from rag.telemetry import span
-from rag.types import PRIVATE, Document, IngestReport, Page, Principal
+from rag.types import PRIVATE, Chunk, Document, IngestReport, Page, Principal
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole file done)
 STAGES = ("stored", "parsed", "chunked", "embedded", "indexed")
@@ -50,6 +50,18 @@ def parsers(settings: Settings) -> dict[str, Parser]:
 
 
 @dataclass
+class Pending:
+    """A file parsed, stored and chunked, waiting to be embedded and indexed with its group."""
+
+    position: int
+    document: Document
+    chunks: list[Chunk]
+    previous: Document | None
+    seconds: float  # its own work so far: validate, parse, store, chunk
+    timings: dict[str, float]
+
+
+@dataclass
 class Ingestor:
     settings: Settings
     embedder: Embedder
@@ -59,26 +71,73 @@ class Ingestor:
     def ingest(self, name: str, data: bytes, principal: Principal, collection: str = PRIVATE,
                progress: Progress | None = None) -> IngestReport:
         """Never raises for a bad file: the report carries the reason in plain words."""
-        started, timings = time.perf_counter(), {}
-        try:
-            report = self._ingest(name, data, principal, collection, progress or (lambda s, f: None), timings)
-        except InvalidDocument as exc:
-            return IngestReport(name=name, status="rejected", error=str(exc), seconds=time.perf_counter() - started,
-                                stage_seconds=timings)
-        return replace(report, seconds=time.perf_counter() - started, stage_seconds=timings)
+        return self._run([(name, data)], principal, collection, progress or (lambda s, f: None), None)[0]
 
-    def _ingest(self, name, data, principal, collection, progress: Progress, timings) -> IngestReport:
+    def ingest_many(self, files: Iterable[tuple[str, bytes]], principal: Principal, collection: str = PRIVATE,
+                    on_report: Callable[[int, IngestReport], None] | None = None) -> list[IngestReport]:
+        """Reports in the order of `files`; `on_report(position, report)` as each file is done.
+
+        Small files share work: their chunks are embedded in full batches and indexed in one
+        commit, up to `group_chunks()` chunks at a time. Each document is still whole or absent."""
+        return self._run(files, principal, collection, lambda s, f: None, on_report)
+
+    def group_chunks(self) -> int:
+        return max(1, self.settings.embed_batch) * 4
+
+    def _run(self, files, principal, collection, progress: Progress, on_report) -> list[IngestReport]:
+        reports: list[IngestReport | None] = []
+        group: list[Pending] = []
+
+        def done(position: int, report: IngestReport) -> None:
+            reports[position] = report
+            if on_report:
+                on_report(position, report)
+
+        def flush() -> None:
+            for pending, report in self._finish(group, progress):
+                done(pending.position, report)
+            group.clear()
+
+        try:
+            for position, (name, data) in enumerate(files):
+                reports.append(None)
+                started, timings = time.perf_counter(), {}
+                try:
+                    result = self._prepare(name, data, principal, collection, progress, timings, group, flush)
+                except InvalidDocument as exc:
+                    result = IngestReport(name=name, status="rejected", error=str(exc))
+                seconds = time.perf_counter() - started
+                if isinstance(result, IngestReport):
+                    done(position, replace(result, seconds=seconds, stage_seconds=timings))
+                    continue
+                group.append(Pending(position, *result, seconds=seconds, timings=timings))
+                if sum(len(p.chunks) for p in group) >= self.group_chunks():
+                    flush()
+            if group:
+                flush()
+        except BaseException:
+            for pending in group:  # stored but never indexed: nothing left behind
+                self._unstore(pending.document)
+            raise
+        return reports
+
+    def _prepare(self, name, data, principal, collection, progress: Progress, timings, group: list[Pending],
+                 flush: Callable[[], None]) -> IngestReport | tuple[Document, list[Chunk], Document | None]:
+        """validate -> parse -> store -> chunk; an IngestReport when there is nothing more to do."""
         name = check_name(name)
         check_size(data, self.settings.max_upload_bytes)
         if collection != PRIVATE and collection not in principal.groups:
             raise InvalidDocument(f"You are not a member of {collection!r}; upload to your own library or a group of yours.")
         kind = detect_kind(name, data)
         sha = hashlib.sha256(data).hexdigest()
-        existing = self._same_bytes(sha, principal)
+        doc_id = doc_id_for(principal.user_id, collection, name)
+        if any(p.document.doc_id == doc_id or p.document.sha256 == sha for p in group):
+            flush()  # the same name or bytes twice in one upload: the later file sees the earlier one indexed
+        known = self.index.documents(principal)
+        existing = next((d for d in known if d.sha256 == sha and d.owner == principal.user_id), None)
         if existing is not None:
             return IngestReport(name, existing.doc_id, "unchanged", existing.pages, existing.chunks)
-        doc_id = doc_id_for(principal.user_id, collection, name)
-        previous = next((d for d in self.index.documents(principal) if d.doc_id == doc_id), None)
+        previous = next((d for d in known if d.doc_id == doc_id), None)
         document = Document(doc_id, name, kind, sha, len(data), principal.user_id, collection,
                             uploaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
                             uploaded_by=principal.display_name or principal.user_id)
@@ -88,16 +147,37 @@ class Ingestor:
             chunks = self._stage("chunked", timings, progress, 0.3, lambda: self._chunker().chunk(document, pages))
             if not chunks:
                 raise InvalidDocument("No text could be taken from this file.")
-            vectors = self._stage("embedded", timings, progress, 0.9,
-                                  lambda: self._embed([c.text for c in chunks], progress))
-            document = replace(document, pages=len(pages), chunks=len(chunks))
-            self._stage("indexed", timings, progress, 1.0, lambda: self.index.upsert(document, chunks, vectors))
         except BaseException:
             self._unstore(document)  # nothing left behind; a replaced version keeps its own files
             raise
-        if previous is not None:
-            self._unstore(previous)
-        return IngestReport(name, doc_id, "replaced" if previous else "indexed", len(pages), len(chunks))
+        return replace(document, pages=len(pages), chunks=len(chunks)), chunks, previous
+
+    def _finish(self, group: list[Pending], progress: Progress) -> list[tuple[Pending, IngestReport]]:
+        """Embed and index a group; each file is charged its share of the shared stages by chunk count."""
+        texts = [c.text for p in group for c in p.chunks]
+        shared: dict[str, float] = {}
+        try:
+            vectors = self._stage("embedded", shared, progress, 0.9, lambda: self._embed(texts, progress))
+            items, offset = [], 0
+            for p in group:
+                items.append((p.document, p.chunks, vectors[offset:offset + len(p.chunks)]))
+                offset += len(p.chunks)
+            self._stage("indexed", shared, progress, 1.0, lambda: self.index.upsert_many(items))
+        except BaseException:
+            for p in group:
+                self._unstore(p.document)  # nothing left behind; a replaced version keeps its own files
+            group.clear()
+            raise
+        finished = []
+        for p in group:
+            if p.previous is not None:
+                self._unstore(p.previous)
+            share = len(p.chunks) / len(texts)
+            p.timings.update({stage: seconds * share for stage, seconds in shared.items()})
+            finished.append((p, IngestReport(
+                p.document.name, p.document.doc_id, "replaced" if p.previous else "indexed", p.document.pages,
+                p.document.chunks, seconds=p.seconds + sum(shared.values()) * share, stage_seconds=p.timings)))
+        return finished
 
     @staticmethod
     def _stage(stage: str, timings: dict, progress: Progress, done: float, work):
@@ -107,10 +187,6 @@ class Ingestor:
         timings[stage] = time.perf_counter() - started
         progress(stage, done)
         return result
-
-    def _same_bytes(self, sha: str, principal: Principal) -> Document | None:
-        return next((d for d in self.index.documents(principal)
-                     if d.sha256 == sha and d.owner == principal.user_id), None)
 
     def _store(self, document: Document, data: bytes, pages: list[Page]) -> None:
         meta = {"owner": document.owner, "name": document.name, "kind": document.kind, "sha256": document.sha256}

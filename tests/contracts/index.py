@@ -97,6 +97,19 @@ class IndexContract:
         assert filled.document("tasn", ALICE).chunks == 1
         assert all(h.chunk.chunk_id != "tasn-1" for h in search(filled, "asn1_create_element structure", ALICE))
 
+    def test_upsert_many_adds_and_replaces_several_documents(self, filled):
+        filled.upsert_many([make_doc("tasn", "alice", texts=["Only one chunk now about BER."]),
+                            make_doc("dogs", "carol", texts=["Dogs bark at the postman.", "Dogs like long walks."])])
+        assert [c.text for c in filled.chunks("tasn", ALICE)] == ["Only one chunk now about BER."]
+        assert {d.doc_id for d in filled.documents(CAROL)} == {"cats", "dogs"}
+        assert search(filled, "postman bark", CAROL)[0].chunk.doc_id == "dogs"
+        assert filled.count() == 2 + 1 + 2 + 2  # mime, tasn (now one), cats, dogs
+
+    def test_upsert_many_keeps_the_last_version_of_a_doc_id_given_twice(self, index):
+        index.upsert_many([make_doc("tasn", "alice"), make_doc("tasn", "alice", texts=["The second version."])])
+        assert [c.text for c in index.chunks("tasn", ALICE)] == ["The second version."]
+        assert index.count() == 1
+
     def test_doc_id_filter(self, filled):
         hits = search(filled, "file types glob DER", ALICE, doc_ids=["mime"])
         assert hits and {h.chunk.doc_id for h in hits} == {"mime"}

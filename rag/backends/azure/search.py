@@ -34,6 +34,7 @@ from rag.backends.azure.search_schema import (
     query_text,
 )
 from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
+from rag.protocols import Upsert
 from rag.settings import Settings
 from rag.types import Chunk, Document, Hit, Mode, Principal
 
@@ -159,15 +160,22 @@ class AzureSearchIndex:
 
     # --- the Index protocol
     def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        """New chunks and the document record first, then the old chunks not in the new set."""
+        self.upsert_many([(document, chunks, vectors)])
+
+    def upsert_many(self, items: Sequence[Upsert]) -> None:
+        """New chunks and the document records first, then the old chunks not in the new sets."""
         self._ensure_index()
-        vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1) if len(chunks) else vectors
-        if len(chunks) and vectors.shape[1] != self.dim:
-            raise ConfigError(f"Vectors of {vectors.shape[1]} dims do not fit {self.service} ({self.dim} dims).")
-        old = {r["id"] for r in self._select(f"kind eq 'chunk' and doc_id eq {literal(document.doc_id)}", ["id"])}
-        records = [chunk_record(c, document, v) for c, v in zip(chunks, vectors, strict=True)]
-        self._write("upload", records + [document_record(document)])
-        stale = old - {r["id"] for r in records}
+        latest = {document.doc_id: (document, chunks, vectors) for document, chunks, vectors in items}
+        records, stale = [], set()
+        for document, chunks, vectors in latest.values():
+            vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1) if len(chunks) else vectors
+            if len(chunks) and vectors.shape[1] != self.dim:
+                raise ConfigError(f"Vectors of {vectors.shape[1]} dims do not fit {self.service} ({self.dim} dims).")
+            old = {r["id"] for r in self._select(f"kind eq 'chunk' and doc_id eq {literal(document.doc_id)}", ["id"])}
+            new = [chunk_record(c, document, v) for c, v in zip(chunks, vectors, strict=True)]
+            records += [*new, document_record(document)]
+            stale |= old - {r["id"] for r in new}
+        self._write("upload", records)
         if stale:
             self._write("delete", [{"id": key} for key in sorted(stale)])
 

@@ -18,6 +18,7 @@ import tantivy
 from rag.backends.local.vectors import Rows, VectorMatrix, key_of
 from rag.errors import BackendUnavailable, Forbidden, NotFound
 from rag.fusion import rrf
+from rag.protocols import Upsert
 from rag.settings import Settings
 from rag.types import Chunk, Document, Hit, Mode, Principal
 
@@ -202,19 +203,26 @@ class LocalHybridIndex:
         self._refresh()
         return self._count_kind("chunk")
 
-    # --- writes: one document, one commit
+    # --- writes: one commit per call, whole documents only
     def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        docs = [self._chunk_doc(c, v) for c, v in zip(chunks, vectors, strict=True)]
-        docs.append(tantivy.Document(id=f"doc:{document.doc_id}", kind="document", doc_id=document.doc_id,
-                                     owner=document.owner, collection=document.collection,
-                                     title=document.name, meta=json.dumps(asdict(document)).encode()))
-        self._commit(document.doc_id, docs)
+        self.upsert_many([(document, chunks, vectors)])
+
+    def upsert_many(self, items: Sequence[Upsert]) -> None:
+        latest = {document.doc_id: (document, chunks, vectors) for document, chunks, vectors in items}
+        docs = []
+        for document, chunks, vectors in latest.values():
+            docs += [self._chunk_doc(c, v) for c, v in zip(chunks, vectors, strict=True)]
+            docs.append(tantivy.Document(id=f"doc:{document.doc_id}", kind="document", doc_id=document.doc_id,
+                                         owner=document.owner, collection=document.collection,
+                                         title=document.name, meta=json.dumps(asdict(document)).encode()))
+        self._commit(list(latest), docs)
         with self._lock:
-            self.vectors.remove_doc(document.doc_id)
-            if len(chunks):
-                self.vectors.add(Rows([c.chunk_id for c in chunks], document.doc_id, document.owner,
-                                      document.collection, np.asarray(vectors, dtype=np.float32)))
-                self._key_to_id.update((key_of(c.chunk_id), c.chunk_id) for c in chunks)
+            for document, chunks, vectors in latest.values():
+                self.vectors.remove_doc(document.doc_id)
+                if len(chunks):
+                    self.vectors.add(Rows([c.chunk_id for c in chunks], document.doc_id, document.owner,
+                                          document.collection, np.asarray(vectors, dtype=np.float32)))
+                    self._key_to_id.update((key_of(c.chunk_id), c.chunk_id) for c in chunks)
 
     @staticmethod
     def _chunk_doc(chunk: Chunk, vector: np.ndarray) -> tantivy.Document:
@@ -228,17 +236,18 @@ class LocalHybridIndex:
         document = self.document(doc_id, principal)
         if document.owner != principal.user_id:
             raise Forbidden(f"{document.name!r} is shared with you; only its owner can delete it.")
-        self._commit(doc_id, [])
+        self._commit([doc_id], [])
         with self._lock:
             self.vectors.remove_doc(doc_id)
 
-    def _commit(self, doc_id: str, docs: list[tantivy.Document]) -> None:
-        """Delete the document's old entries and add the new ones in one atomic commit."""
+    def _commit(self, doc_ids: Sequence[str], docs: list[tantivy.Document]) -> None:
+        """Delete the documents' old entries and add the new ones in one atomic commit."""
         with self._lock:
             self._refresh()
             writer = self._writer()
             try:
-                writer.delete_documents_by_term("doc_id", doc_id)
+                for doc_id in doc_ids:
+                    writer.delete_documents_by_term("doc_id", doc_id)
                 for doc in docs:
                     writer.add_document(doc)
                 opstamp = writer.commit()
