@@ -23,9 +23,17 @@ def rag(data_dir, *args, check=True):
 def test_cli_round_trip(tmp_path):
     bad = tmp_path / "fake.pdf"
     bad.write_text("not a pdf at all")
-    result = rag(tmp_path, "ingest", str(MIME_SPEC), str(bad), check=False)
-    assert result.returncode == 1  # one file was rejected
-    assert "shared-mime-info-spec.pdf" in result.stdout and "rejected" in result.stdout
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Haystacks are counted every quarter.\n")
+    missing = tmp_path / "missing.txt"
+    result = rag(tmp_path, "ingest", str(MIME_SPEC), str(missing), str(bad), str(notes), check=False)
+    assert result.returncode == 1  # two files were rejected
+    rows = [line for line in result.stdout.splitlines() if any(n in line for n in ("spec.pdf", "missing", "fake", "notes"))]
+    cells = [[cell.strip() for cell in row.split("│")[1:-1]] for row in rows]  # file, status, ..., error
+    assert [(c[0].rsplit("/", 1)[-1], c[1]) for c in cells] == [  # in the order given
+        ("shared-mime-info-spec.pdf", "indexed"), ("missing.txt", "rejected"), ("fake.pdf", "rejected"),
+        ("notes.txt", "indexed")], result.stdout
+    assert "No such file" in cells[1][-1] and "plain text" in cells[2][-1]
 
     answer = json.loads(rag(tmp_path, "ask", "What is the default weight of a glob pattern?", "--json").stdout)
     assert "50" in answer["answer"]
@@ -44,7 +52,8 @@ def test_cli_round_trip(tmp_path):
     assert [(x["id"], x["abstained"]) for x in lines] == [("a", False), ("b", True)]
 
     docs = json.loads(rag(tmp_path, "list", "--json").stdout)
-    assert [d["name"] for d in docs] == ["shared-mime-info-spec.pdf"]
+    assert sorted(d["name"] for d in docs) == ["notes.txt", "shared-mime-info-spec.pdf"]
     assert rag(tmp_path, "--user", "mallory", "delete", docs[0]["doc_id"], check=False).returncode == 2
     rag(tmp_path, "delete", "shared-mime-info-spec.pdf")
+    rag(tmp_path, "delete", "notes.txt")
     assert json.loads(rag(tmp_path, "list", "--json").stdout) == []
