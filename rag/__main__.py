@@ -35,6 +35,9 @@ def files_under(paths: list[str]) -> Iterator[Path]:
 def cmd_ingest(engine: Engine, principal: Principal, args) -> int:
     """Every file in one `ingest_many`: small files share embedding batches and index commits."""
     files, unreadable = list(files_under(args.paths)), {}
+    if not files:
+        console.print(f"No {', '.join(sorted(SUFFIXES))} files under {' '.join(args.paths)}.")
+        return 1
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("ingesting", total=len(files))
 

@@ -103,7 +103,12 @@ class Ingestor:
                 reports.append(None)
                 started, timings = time.perf_counter(), {}
                 try:
-                    result = self._prepare(name, data, principal, collection, progress, timings, group, flush)
+                    file = self._identify(name, data, principal, collection)
+                    if any(p.document.doc_id == file.doc_id or p.document.sha256 == file.sha256 for p in group):
+                        paused = time.perf_counter()
+                        flush()  # the same name or bytes twice in one upload: the later file sees the earlier one indexed
+                        started += time.perf_counter() - paused
+                    result = self._prepare(file, data, principal, progress, timings)
                 except InvalidDocument as exc:
                     result = IngestReport(name=name, status="rejected", error=str(exc))
                 seconds = time.perf_counter() - started
@@ -121,27 +126,28 @@ class Ingestor:
             raise
         return reports
 
-    def _prepare(self, name, data, principal, collection, progress: Progress, timings, group: list[Pending],
-                 flush: Callable[[], None]) -> IngestReport | tuple[Document, list[Chunk], Document | None]:
-        """validate -> parse -> store -> chunk; an IngestReport when there is nothing more to do."""
+    def _identify(self, name: str, data: bytes, principal: Principal, collection: str) -> Document:
+        """Validate the upload and name it: the document it would become (pages and chunks still 0)."""
         name = check_name(name)
         check_size(data, self.settings.max_upload_bytes)
         if collection != PRIVATE and collection not in principal.groups:
             raise InvalidDocument(f"You are not a member of {collection!r}; upload to your own library or a group of yours.")
         kind = detect_kind(name, data)
-        sha = hashlib.sha256(data).hexdigest()
-        doc_id = doc_id_for(principal.user_id, collection, name)
-        if any(p.document.doc_id == doc_id or p.document.sha256 == sha for p in group):
-            flush()  # the same name or bytes twice in one upload: the later file sees the earlier one indexed
+        return Document(doc_id_for(principal.user_id, collection, name), name, kind, hashlib.sha256(data).hexdigest(),
+                        len(data), principal.user_id, collection,
+                        uploaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                        uploaded_by=principal.display_name or principal.user_id)
+
+    def _prepare(self, document: Document, data: bytes, principal: Principal, progress: Progress,
+                 timings) -> IngestReport | tuple[Document, list[Chunk], Document | None]:
+        """parse -> store -> chunk; an IngestReport when there is nothing more to do."""
         known = self.index.documents(principal)
-        existing = next((d for d in known if d.sha256 == sha and d.owner == principal.user_id), None)
+        existing = next((d for d in known if d.sha256 == document.sha256 and d.owner == principal.user_id), None)
         if existing is not None:
-            return IngestReport(name, existing.doc_id, "unchanged", existing.pages, existing.chunks)
-        previous = next((d for d in known if d.doc_id == doc_id), None)
-        document = Document(doc_id, name, kind, sha, len(data), principal.user_id, collection,
-                            uploaded_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                            uploaded_by=principal.display_name or principal.user_id)
-        pages = self._stage("parsed", timings, progress, 0.15, lambda: list(parsers(self.settings)[kind].parse(data)))
+            return IngestReport(document.name, existing.doc_id, "unchanged", existing.pages, existing.chunks)
+        previous = next((d for d in known if d.doc_id == document.doc_id), None)
+        parser = parsers(self.settings)[document.kind]
+        pages = self._stage("parsed", timings, progress, 0.15, lambda: list(parser.parse(data)))
         self._stage("stored", timings, progress, 0.2, lambda: self._store(document, data, pages))
         try:
             chunks = self._stage("chunked", timings, progress, 0.3, lambda: self._chunker().chunk(document, pages))

@@ -56,4 +56,9 @@ def test_cli_round_trip(tmp_path):
     assert rag(tmp_path, "--user", "mallory", "delete", docs[0]["doc_id"], check=False).returncode == 2
     rag(tmp_path, "delete", "shared-mime-info-spec.pdf")
     rag(tmp_path, "delete", "notes.txt")
+
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    result = rag(tmp_path, "ingest", str(empty), check=False)
+    assert result.returncode == 1 and "No .docx, .md, .pdf, .text, .txt files under" in result.stderr
     assert json.loads(rag(tmp_path, "list", "--json").stdout) == []
