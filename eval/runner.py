@@ -19,6 +19,8 @@ from eval.metrics import DEFAULT_KS, doc_aliases, judge, mean_scores, retrieval_
 from eval.ragas_models import ragas_llm
 from rag.answer import stream_answer
 from rag.engine import Engine
+from rag.errors import Refused
+from rag.guard import sources_for
 from rag.types import PRIVATE, Answer, Hit, Mode, Principal
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
@@ -76,8 +78,11 @@ def engine_for(base: Engine, config: RunConfig, principal: Principal, scratch: P
 
 
 def answer(engine: Engine, question: str, hits: list[Hit]) -> Answer:
-    """Engine.ask without the per-user rate limit, which a dataset run would trip."""
-    return stream_answer(engine.chat, question, question, hits, [], embedder=engine.embedder).complete()
+    """Engine.ask after retrieval, quarantine and content screen included, so a run measures what users
+    get; without the per-user rate limit, which a dataset run would trip. Refused if the screen refuses."""
+    sources = sources_for(question, hits, engine.settings, engine.content_safety)
+    return stream_answer(engine.chat, question, question, sources, [], embedder=engine.embedder,
+                         retrieved=hits).complete()
 
 
 def hit_view(hit: Hit, unit: str) -> dict:
@@ -97,7 +102,10 @@ def evaluate_item(engine: Engine, config: RunConfig, item: EvalItem, principal: 
     if item.answerable and item.reference_contexts:
         ks = sorted({1, *(k for k in DEFAULT_KS if k <= config.k), config.k})
         row.update(retrieval_scores({item.id: units}, {item.id: len(item.reference_contexts)}, ks)[item.id])
-    result = answer(engine, item.question, hits) if config.answers else None
+    try:
+        result = answer(engine, item.question, hits) if config.answers else None
+    except Refused as exc:  # Azure AI Content Safety refused the question: no answer to score
+        result, row["refused"] = None, str(exc)
     row.update(offline_scores(item, result, units, contexts))
     if result is not None:
         row.update({"answer": result.text, "abstained": result.abstained, "unsupported_sentences": result.unsupported,

@@ -135,3 +135,21 @@ def test_a_document_cannot_close_its_fence_or_pose_as_a_role(escape):
         assert token not in inside
     assert all(line.startswith("(quoted)") or ":" not in line.split(" ")[0] for line in inside.splitlines()
                if line.lower().startswith(("system", "assistant", "user")) or "(quoted)" in line)
+
+
+@pytest.mark.parametrize("chat", ["scripted", "extractive"])
+def test_the_evaluation_answers_through_the_same_quarantine(tmp_path, users, chat):
+    from eval.runner import answer
+
+    engine = make_engine(tmp_path / "data", chat=chat)
+    alice, checked = users["alice"], 0
+    for case in [c for c in ATTACKS if c["where"] == "document"][:10]:
+        doc_id = engine.ingest(f"{case['id']}.txt", case["text"].encode(), alice).doc_id
+        hits = engine.search(QUESTION, alice, doc_ids=[doc_id])
+        if not any(FLAG in h.flags for h in hits):
+            continue
+        checked += 1
+        result = answer(engine, QUESTION, hits)
+        assert not [h for h in result.hits if FLAG in h.flags] and not leaks(result.text, case["canary"])
+        assert result.retrieved == hits  # the inspector still shows what was held back
+    assert checked >= 5
