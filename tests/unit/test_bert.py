@@ -80,3 +80,8 @@ def test_missing_weights_are_refused(folder, tmp_path):
     save_file(weights, str(tmp_path / "model.safetensors"))
     with pytest.raises(ConfigError, match="encoder.layer.5.output.dense.weight"):
         BertEncoder(tmp_path)
+
+
+def test_longer_input_than_the_model_has_positions_is_refused(folder):
+    with pytest.raises(ValueError, match="513 tokens"):
+        BertEncoder(folder)(torch.ones((1, 513), dtype=torch.long), torch.ones((1, 513), dtype=torch.long))

@@ -50,7 +50,7 @@ class BertEncoder:
         for i in range(self.config.layers):  # query, key and value as one matrix: one product, one cast of x
             layer = f"encoder.layer.{i}.attention.self."
             for part in ("weight", "bias"):
-                self.w[f"{layer}qkv.{part}"] = torch.cat([self.w[f"{layer}{n}.{part}"] for n in ("query", "key", "value")])
+                self.w[f"{layer}qkv.{part}"] = torch.cat([self.w.pop(f"{layer}{n}.{part}") for n in ("query", "key", "value")])
         # bf16 copies of the dense layers, made once: autocast would cast them again at every call
         # (it caches casts only for trainable tensors), 8 % of an embedding batch
         self.w_bf16 = {key: value.to(torch.bfloat16) for key, value in self.w.items()
@@ -68,6 +68,8 @@ class BertEncoder:
     def __call__(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         w, c = self.w, self.config
         batch, length = ids.shape
+        if length > len(w["embeddings.position_embeddings.weight"]):
+            raise ValueError(f"{length} tokens; this model has positions for {len(w['embeddings.position_embeddings.weight'])}.")
         x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length]
              + w["embeddings.token_type_embeddings.weight"][0])
         x = self._norm(x, "embeddings.LayerNorm")
