@@ -1,4 +1,4 @@
-"""Ingest throughput, end to end and per stage: DocChat (now, and as it was before issue #8)
+"""Ingest throughput, end to end and per stage: DocChat (now, and with the embedder settings of before #8)
 against the anchor, each run in a fresh process, rounds interleaved, medians reported."""
 
 from __future__ import annotations

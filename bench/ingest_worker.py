@@ -23,7 +23,8 @@ def main() -> None:
     args.add_argument("spec")
     args.add_argument("--precision", default="auto")
     args.add_argument("--before", action="store_true",
-                      help="the behaviour before issue #8: fp32 and libgomp's default spin-waiting threads")
+                      help="the embedder's settings before issue #8 (fp32, libgomp's spin-waiting threads); "
+                           "the rest of the pipeline is today's")
     args.add_argument("--out", required=True)
     opts = args.parse_args()
     if opts.before:
