@@ -13,7 +13,8 @@ TEXTS = ["hello world", "The DER encoding of an INTEGER uses two's complement. "
 
 class TestLocalEmbedder(EmbedderContract):
     @pytest.fixture(scope="class")
-    def embedder(self):
+    @classmethod
+    def embedder(cls):
         return LocalEmbedder(Settings(embed_batch=2))  # small batches: padding and reordering are exercised
 
 
