@@ -35,12 +35,16 @@ BENCH_USER = Principal("bench")
 def build_engine(data_dir: Path, items_pages, settings: Settings | None = None,
                  progress: Callable[[str], None] = lambda m: None, **backends) -> Engine:
     engine = Engine((settings or Settings()).model_copy(update={"data_dir": data_dir}), **backends)
-    for n, page in enumerate(items_pages, start=1):
-        report = engine.ingest(page.name, page.text.encode(), BENCH_USER)
-        if report.status == "rejected":
-            progress(f"skipped {page.name}: {report.error}")
-        if n % 20 == 0:
-            progress(f"indexed {n}/{len(items_pages)} pages")
+    done = []
+
+    def report(position: int, result) -> None:
+        done.append(position)
+        if result.status == "rejected":
+            progress(f"skipped {result.name}: {result.error}")
+        if len(done) % 20 == 0:
+            progress(f"indexed {len(done)}/{len(items_pages)} pages")
+
+    engine.ingest_many(((page.name, page.text.encode()) for page in items_pages), BENCH_USER, on_report=report)
     return engine
 
 
