@@ -91,6 +91,11 @@ def audited(event: str, principal: Principal, **fields: Any) -> Iterator[dict[st
         entry.update(status=status_of(exc), error=type(exc).__name__)
         raise
     finally:
-        entry.setdefault("status", "ok")
-        entry["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
-        write(event, principal, entry, logging.INFO if entry["status"] == "ok" else logging.WARNING)
+        finish(event, principal, entry, time.perf_counter() - started)
+
+
+def finish(event: str, principal: Principal, entry: dict[str, Any], seconds: float) -> None:
+    """Write an entry whose work is over: status "ok" unless set, its latency, a warning when not ok."""
+    entry.setdefault("status", "ok")
+    entry["latency_ms"] = round(seconds * 1000, 1)
+    write(event, principal, entry, logging.INFO if entry["status"] == "ok" else logging.WARNING)

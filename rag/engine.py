@@ -3,7 +3,6 @@ registry, wired once, every call scoped to a Principal."""
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
@@ -18,6 +17,12 @@ from rag.retrieve import retrieve
 from rag.settings import Settings, get_settings
 from rag.telemetry import span
 from rag.types import PRIVATE, Answer, Document, Hit, IngestReport, Mode, Page, Principal, Turn
+
+
+def report_fields(report: IngestReport) -> dict:
+    """What the audit log keeps of an ingest report (never the document's text)."""
+    fields = {"doc_id": report.doc_id, "result": report.status, "pages": report.pages, "chunks": report.chunks}
+    return fields | ({"status": "rejected", "error": report.error} if report.status == "rejected" else {})
 
 
 class Engine:
@@ -68,35 +73,35 @@ class Engine:
                 span("rag.ingest", collection=collection, bytes=len(data)):
             ingestor = Ingestor(self.settings, self.embedder, self.index, self.blobs)
             report = ingestor.ingest(name, data, principal, collection, progress)
-            entry.update(doc_id=report.doc_id, result=report.status, pages=report.pages, chunks=report.chunks)
-            if report.status == "rejected":
-                entry.update(status="rejected", error=report.error)
+            entry.update(report_fields(report))
             return report
 
     def ingest_many(self, files: Iterable[tuple[str, bytes]], principal: Principal, collection: str = PRIVATE,
                     on_report: Callable[[int, IngestReport], None] | None = None) -> list[IngestReport]:
         """Many files at once (the CLI, bulk loads): small files share embedding batches and index
-        commits. One audit entry per file, as with `ingest`."""
-        sizes: list[int] = []
+        commits. One audit entry per file, as with `ingest`, also for the files a failure stops."""
+        pending: dict[int, dict] = {}  # audit entries of the files read and not yet reported
 
-        def sized():
-            for name, data in files:
-                sizes.append(len(data))
+        def read():
+            for position, (name, data) in enumerate(files):
+                pending[position] = {"name": name, "bytes": len(data), "collection": collection}
                 yield name, data
 
         def done(position: int, report: IngestReport) -> None:
-            entry = {"name": report.name, "bytes": sizes[position], "collection": collection, "doc_id": report.doc_id,
-                     "result": report.status, "pages": report.pages, "chunks": report.chunks,
-                     "status": "rejected" if report.status == "rejected" else "ok",
-                     "latency_ms": round(report.seconds * 1000, 1)}
-            rejected = {"error": report.error} if report.status == "rejected" else {}
-            audit.write("upload", principal, entry | rejected, logging.WARNING if rejected else logging.INFO)
+            audit.finish("upload", principal, pending.pop(position) | report_fields(report), report.seconds)
             if on_report:
                 on_report(position, report)
 
+        started = time.perf_counter()
         with span("rag.ingest_many", collection=collection):
             ingestor = Ingestor(self.settings, self.embedder, self.index, self.blobs)
-            return ingestor.ingest_many(sized(), principal, collection, on_report=done)
+            try:
+                return ingestor.ingest_many(read(), principal, collection, on_report=done)
+            except BaseException as exc:  # the files it stopped are logged as a failed `ingest` logs its file
+                failed = {"status": audit.status_of(exc), "error": type(exc).__name__}
+                for entry in pending.values():
+                    audit.finish("upload", principal, entry | failed, time.perf_counter() - started)
+                raise
 
     def documents(self, principal: Principal) -> list[Document]:
         return self.index.documents(principal)

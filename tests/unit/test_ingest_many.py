@@ -135,3 +135,25 @@ def test_engine_ingest_many_audits_each_file(settings, caplog):
     assert entries[1]["bytes"] == len(text_file(1)[1]) and entries[1]["doc_id"] == reports[0].doc_id
     assert "error" in entries[0] and "body" not in json.dumps(entries)
     assert np.isclose(sum(r.chunks for r in reports), engine.index.count())
+
+
+def test_engine_ingest_many_audits_the_files_a_failure_stops(settings, caplog):
+    settings.embed_batch, settings.chunk_tokens = 2, 40
+    engine = Engine(settings, embedder=HashEmbedder())
+    index, commits = engine.index, []
+    real = index.upsert_many
+
+    def fail_second(items):
+        commits.append([document.name for document, _, _ in items])
+        if len(commits) == 2:
+            raise BackendUnavailable("disk full")
+        return real(items)
+
+    index.upsert_many = fail_second
+    with caplog.at_level(logging.INFO, logger="rag.audit"), pytest.raises(BackendUnavailable):
+        engine.ingest_many([text_file(i) for i in range(12)], ME)
+    entries = {r.audit["name"]: r.audit for r in caplog.records if getattr(r, "audit", None) and r.msg == "upload"}
+    assert all(entries[name]["status"] == "ok" for name in commits[0])
+    assert all(entries[name]["status"] == "error" and entries[name]["error"] == "BackendUnavailable"
+               for name in commits[1])
+    assert set(entries) == set(commits[0]) | set(commits[1])  # nothing read after the failure
