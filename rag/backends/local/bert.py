@@ -68,10 +68,10 @@ class BertEncoder:
     def __call__(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         w, c = self.w, self.config
         batch, length = ids.shape
-        if length > len(w["embeddings.position_embeddings.weight"]):
-            raise ValueError(f"{length} tokens; this model has positions for {len(w['embeddings.position_embeddings.weight'])}.")
-        x = (w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:length]
-             + w["embeddings.token_type_embeddings.weight"][0])
+        positions = w["embeddings.position_embeddings.weight"]
+        if length > len(positions):
+            raise ValueError(f"{length} tokens; this model has positions for {len(positions)}.")
+        x = w["embeddings.word_embeddings.weight"][ids] + positions[:length] + w["embeddings.token_type_embeddings.weight"][0]
         x = self._norm(x, "embeddings.LayerNorm")
         attend = mask.bool()[:, None, None, :]  # padding is never attended to
 
