@@ -147,6 +147,17 @@ def test_upsert_uploads_before_deleting_stale_chunks(service):
     assert writes[-2] == ["upload", "upload"] and writes[-1] == ["delete"]
 
 
+def test_upsert_many_reads_the_old_chunks_once_and_writes_in_one_batch(service):
+    index = make_index(service)
+    index.upsert_many([make_doc("tasn", "alice"), make_doc("mime", "bob"), make_doc("cats", "carol")])
+    reads_before, writes_before = len(service.bodies("/docs/search.post.search")), len(service.bodies("/docs/search.index"))
+    index.upsert_many([make_doc("tasn", "alice", texts=["Only one chunk now."]), make_doc("cats", "carol")])
+    reads = service.bodies("/docs/search.post.search")[reads_before:]
+    writes = [[a["@search.action"] for a in b["value"]] for b in service.bodies("/docs/search.index")[writes_before:]]
+    assert len(reads) == 1 and "search.in(doc_id" in reads[0]["filter"]
+    assert writes == [["upload"] * 5, ["delete"]]  # 1 + 2 chunks and 2 document records, then tasn's stale chunk
+
+
 def test_filters_quote_and_pick_a_free_delimiter():
     assert literal("O'Brien") == "'O''Brien'"
     assert one_of("collection", ["a,b", "c"]) == "search.in(collection, 'a,b|c', '|')"

@@ -31,6 +31,7 @@ from rag.backends.azure.search_schema import (
     document_record,
     index_definition,
     literal,
+    one_of,
     query_text,
 )
 from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
@@ -166,15 +167,17 @@ class AzureSearchIndex:
         """New chunks and the document records first, then the old chunks not in the new sets."""
         self._ensure_index()
         latest = {document.doc_id: (document, chunks, vectors) for document, chunks, vectors in items}
-        records, stale = [], set()
+        if not latest:
+            return
+        records = []
         for document, chunks, vectors in latest.values():
             vectors = np.asarray(vectors, dtype=np.float32).reshape(len(chunks), -1) if len(chunks) else vectors
             if len(chunks) and vectors.shape[1] != self.dim:
                 raise ConfigError(f"Vectors of {vectors.shape[1]} dims do not fit {self.service} ({self.dim} dims).")
-            old = {r["id"] for r in self._select(f"kind eq 'chunk' and doc_id eq {literal(document.doc_id)}", ["id"])}
-            new = [chunk_record(c, document, v) for c, v in zip(chunks, vectors, strict=True)]
-            records += [*new, document_record(document)]
-            stale |= old - {r["id"] for r in new}
+            records += [*(chunk_record(c, document, v) for c, v in zip(chunks, vectors, strict=True)),
+                        document_record(document)]
+        old = {r["id"] for r in self._select(f"kind eq 'chunk' and {one_of('doc_id', list(latest))}", ["id"])}
+        stale = old - {r["id"] for r in records}  # chunk ids carry their doc id: one query for the whole group
         self._write("upload", records)
         if stale:
             self._write("delete", [{"id": key} for key in sorted(stale)])
