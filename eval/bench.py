@@ -1,4 +1,6 @@
-"""Reproducible retrieval benchmarks: `python -m eval.bench manpages [--quick] [--json] [--tune]`.
+"""Reproducible benchmarks: `python -m eval.bench manpages|qa [--quick] [--json] [--tune]`.
+
+`qa` is the hand-written question-answering benchmark (eval/qa/): answers, refusals and citations.
 
 Known-item retrieval over section-1 man pages (see eval/manpages.py): each query should find its
 page. Reports hit@1, hit@5, MRR@10 and nDCG@10 for bm25, vector and hybrid through the engine's
@@ -122,14 +124,17 @@ def log_to_stderr(message: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("benchmark", choices=["manpages"])
-    parser.add_argument("--quick", action="store_true", help=f"{QUICK_PAGES} pages instead of {FULL_PAGES} (for CI)")
+    parser.add_argument("benchmark", choices=["manpages", "qa"])
+    parser.add_argument("--quick", action="store_true",
+                        help=f"manpages: {QUICK_PAGES} pages instead of {FULL_PAGES}; qa: the test half only (for CI)")
     parser.add_argument("--pages", type=int, help="number of pages to sample")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print JSON keyed by mode")
     parser.add_argument("--tune", action="store_true", help="also grid-search rrf_k, bm25_weight and candidates")
     parser.add_argument("--data-dir", type=Path, help="keep the scratch index here (default: a temporary folder)")
     args = parser.parse_args(argv)
+    if args.benchmark == "qa":
+        return qa(args)
     count = args.pages or (QUICK_PAGES if args.quick else FULL_PAGES)
     with tempfile.TemporaryDirectory(prefix="docchat-bench-") as scratch:
         out = manpages(count, args.seed, args.data_dir or Path(scratch), args.tune, log_to_stderr)
@@ -139,6 +144,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(markdown(out["results"]))
         for row in out.get("tuning", [])[:10]:
             print(row)
+    return 0
+
+
+def qa(args: argparse.Namespace) -> int:
+    from eval.qa import bench
+
+    questions = bench.questions_for(args.quick)
+    with tempfile.TemporaryDirectory(prefix="docchat-qa-") as scratch:
+        engine = bench.build_engine(args.data_dir or Path(scratch), log=log_to_stderr)
+        rows = bench.run(engine, questions, lambda i, n: i % 20 == 0 and log_to_stderr(f"asked {i}/{n}"))
+    summary = bench.summarize(rows)
+    if args.json:
+        print(json.dumps({"summary": summary, "rows": rows}, indent=2))
+    else:
+        print("\n\n".join(bench.markdown(summary, split) for split in summary if summary[split]))
     return 0
 
 

@@ -8,6 +8,7 @@ of reference passages found in the top k, and duplicates do not inflate nDCG).""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import ir_measures
@@ -33,12 +34,28 @@ def doc_aliases(documents: Sequence[Document]) -> dict[str, str]:
     return out
 
 
+def quote_pattern(quote: str) -> re.Pattern:
+    """The quote's words in order, across any white space and line-end hyphenation ("manip-\\nulation"),
+    case-insensitive."""
+    parts = []
+    for word in quote.split():
+        letters = [re.escape(ch) for ch in word]
+        parts.append(r"(?:-\s*)?".join(letters) if len(word) > 3 else "".join(letters))
+    return re.compile(r"\s+".join(parts), re.IGNORECASE)
+
+
+def find_quote(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` sits in `text` (see quote_pattern), or None."""
+    match = quote_pattern(quote).search(text) if quote.strip() else None
+    return (match.start(), match.end()) if match else None
+
+
 def satisfies(chunk: Chunk, ref: ReferenceContext, aliases: Mapping[str, str]) -> bool:
     if ref.doc and aliases.get(ref.doc, aliases.get(ref.doc.lower(), ref.doc)) != chunk.doc_id:
         return False
     if ref.page is not None and ref.page != chunk.page:
         return False
-    return not ref.quote or norm(ref.quote) in norm(chunk.text)
+    return not ref.quote or norm(ref.quote) in norm(chunk.text) or find_quote(chunk.text, ref.quote) is not None
 
 
 def judge(item: EvalItem, chunks: Sequence[Chunk], aliases: Mapping[str, str]) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eval.datasets import EvalItem, parse_dataset
+from eval.metrics import find_quote
 from rag.text import content_terms
 
 HERE = Path(__file__).parent
@@ -45,21 +46,6 @@ def load(paths: Sequence[Path] | None = None) -> list[Question]:
             out.append(Question(item, meta["split"], meta["kind"], keywords, meta.get("trap", ""),
                                 tuple(meta.get("absent", []))))
     return out
-
-
-def quote_pattern(quote: str) -> re.Pattern:
-    """The quote's words in order, across any white space and line-end hyphenation ("manip-\\nulation")."""
-    words = quote.split()
-    parts = []
-    for word in words:
-        letters = [re.escape(ch) for ch in word]
-        parts.append(r"(?:-\s*)?".join(letters) if len(word) > 3 else "".join(letters))
-    return re.compile(r"\s+".join(parts))
-
-
-def find_quote(page_text: str, quote: str) -> tuple[int, int] | None:
-    match = quote_pattern(quote).search(page_text)
-    return (match.start(), match.end()) if match else None
 
 
 def overlap(question: str, quote: str) -> float:
