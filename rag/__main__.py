@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from rag.answer import UNCITED
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.settings import get_settings
@@ -77,7 +78,7 @@ def hit_json(hit: Hit, rank: int) -> dict:
 
 def answer_json(answer: Answer) -> dict:
     return {"question": answer.question, "search_query": answer.search_query, "answer": answer.text,
-            "abstained": answer.abstained, "unsupported": answer.unsupported,
+            "abstained": answer.abstained, "uncited": answer.uncited, "unsupported": answer.unsupported,
             "citations": [asdict(c) for c in answer.citations],
             "hits": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)],
             "retrieved": [hit_json(h, i) for i, h in enumerate(answer.retrieved, 1)]}
@@ -97,9 +98,13 @@ def cmd_ask(engine: Engine, principal: Principal, args) -> int:
         if args.json or args.batch:
             print(json.dumps({"id": item_id, **answer_json(stream.complete())}), flush=True)
             continue
-        for delta in stream:
-            print(delta, end="", flush=True)
-        print()
+        try:
+            for delta in stream:
+                print(delta, end="", flush=True)
+        finally:
+            print()  # the error, if any, goes on its own line of standard error
+        if stream.answer.uncited:
+            print(UNCITED)
         for c in stream.answer.citations:
             print(f"[{c.n}] {c.title}, page {c.page}, characters {c.start}-{c.end}")
     return 0

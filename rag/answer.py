@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 
+from rag.errors import RagError
 from rag.grounding import unsupported_sentences
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatModel, ChatRequest, Embedder
@@ -13,6 +14,9 @@ from rag.types import Answer, Citation, Hit, Turn
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 FOLLOW_UP_WORDS = 8
+# shown with an answer that cites no source (Answer.uncited), in the app, the CLI and exports
+UNCITED = ("Not supported by your documents: this answer cites none of them, so it may be the model's own words. "
+           "Check it against the retrieved passages before relying on it.")
 
 
 def search_query(chat: ChatModel, history: Sequence[Turn], question: str) -> str:
@@ -73,7 +77,9 @@ def cite(text: str, hits: Sequence[Hit]) -> list[Citation]:
 
 
 class AnswerStream:
-    """Iterate for text deltas (e.g. with st.write_stream); `.answer` is complete afterwards."""
+    """Iterate for text deltas (e.g. with st.write_stream); `.answer` is complete afterwards. When the
+    model fails part-way the RagError propagates and `.answer` keeps the text that arrived, with
+    `interrupted` set to the error's message (the caller keeps the question; see ui/chat.py)."""
 
     def __init__(self, answer: Answer, deltas: Iterator[str], on_done: Callable[[Answer], None] | None = None,
                  embedder: Embedder | None = None):
@@ -83,16 +89,26 @@ class AnswerStream:
         self._embedder = embedder  # for the groundedness check of the finished answer
 
     def __iter__(self) -> Iterator[str]:
-        parts = []
-        for delta in self._deltas:
-            parts.append(delta)
-            yield delta
-        self.answer.text = "".join(parts).strip()
-        self.answer.citations = cite(self.answer.text, self.answer.hits)
-        self.answer.unsupported = unsupported_sentences(self.answer, self._embedder)
-        self.answer.abstained = not self.answer.citations or NOT_FOUND.lower() in self.answer.text.lower()
+        parts: list[str] = []
+        try:
+            for delta in self._deltas:
+                parts.append(delta)
+                yield delta
+        except RagError as exc:  # the model failed part-way: keep what arrived, marked, and tell the caller
+            self._finish("".join(parts), interrupted=str(exc))
+            raise
+        self._finish("".join(parts))
+
+    def _finish(self, text: str, interrupted: str = "") -> None:
+        answer = self.answer
+        answer.text, answer.interrupted = text.strip(), interrupted
+        answer.citations = cite(answer.text, answer.hits)
+        answer.unsupported = unsupported_sentences(answer, self._embedder) if not interrupted else []
+        not_found = NOT_FOUND.lower() in answer.text.lower()
+        answer.abstained = bool(interrupted) or not answer.citations or not_found
+        answer.uncited = bool(answer.text) and not answer.citations and not not_found and not interrupted
         if self._on_done:
-            self._on_done(self.answer)
+            self._on_done(answer)
 
     def complete(self) -> Answer:
         for _ in self:

@@ -155,7 +155,8 @@ class Engine:
             generate.set_attribute("abstained", answer.abstained)
             generate.end()
             audit.write("answer", principal, {
-                **fingerprint(answer.question), "status": "ok", "abstained": answer.abstained,
+                **fingerprint(answer.question), "status": "interrupted" if answer.interrupted else "ok",
+                "abstained": answer.abstained,
                 "cited": sorted({c.doc_id for c in answer.citations}),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)})
         return done

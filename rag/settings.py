@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     openai_api_key: SecretStr = Field(SecretStr(""), description="API key for the OpenAI-compatible endpoint (read through the secret store in production).")
     chat_timeout: float = Field(60.0, description="Seconds to wait for a chat or embedding endpoint before retrying.")
     chat_retries: int = Field(3, description="Retries on timeouts, 429 and 5xx from model endpoints.")
+    chat_seed: int | None = Field(
+        None, description="Sampling seed sent with every chat request (OpenAI, vLLM, llama.cpp and Ollama honour it); "
+        "with the temperature DocChat always uses (0) it makes repeated runs give the same answer. Empty: not sent."
+    )
+    chat_max_tokens: int = Field(
+        0, description="Most tokens a chat model may write per answer or rewrite (bounds small local models that "
+        "ramble); 0: not sent, the server's own limit applies."
+    )
 
     # --- guardrails
     max_question_bytes: int = Field(50_000, description="Largest accepted question, in bytes (UTF-8).")

@@ -107,6 +107,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
     unsupported: list[str] = field(default_factory=list)  # sentences the groundedness check flags
+    uncited: bool = False  # the model wrote an answer that cites no source: shown as not supported, never as grounded
+    interrupted: str = ""  # why the answer stopped part-way (the error's message); `text` is what arrived before
 
 
 @dataclass(frozen=True)

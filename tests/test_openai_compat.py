@@ -216,10 +216,20 @@ def test_stream_breaking_off_is_backend_unavailable(tmp_path):
                                       b'"choices":[]}\n\ndata: {"error": {"message": "overloaded"}}\n\n')
 
     model = OpenAIChatModel(settings_for(tmp_path), http_client=httpx.Client(transport=httpx.MockTransport(broken)))
-    with pytest.raises(BackendUnavailable, match="broke off"):
+    with pytest.raises(BackendUnavailable, match="stopped in the middle of the answer"):
         list(model.stream(ChatRequest("q", [])))
 
 
 def test_request_body_is_json(chat_model, server):
     chat_model.rewrite([], "q")
     assert json.loads(server.requests[0].content)["stream"] is False
+
+
+def test_seed_and_max_tokens_are_sent_only_when_set(tmp_path, server):
+    list(OpenAIChatModel(settings_for(tmp_path), http_client=server.client()).stream(ChatRequest("q?", [])))
+    plain = server.bodies("/chat/completions")[-1]
+    assert "seed" not in plain and "max_tokens" not in plain  # OpenAI's reasoning models reject max_tokens
+    configured = OpenAIChatModel(settings_for(tmp_path, chat_seed=7, chat_max_tokens=64), http_client=server.client())
+    list(configured.stream(ChatRequest("q?", [])))
+    configured.rewrite([], "q")
+    assert [(b["seed"], b["max_tokens"]) for b in server.bodies("/chat/completions")[-2:]] == [(7, 64), (7, 64)]

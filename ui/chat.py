@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from eval.feedback import record_feedback
+from rag.answer import UNCITED, AnswerStream
 from rag.engine import Engine
-from rag.errors import RagError
+from rag.errors import BackendUnavailable, RagError
 from rag.types import Answer, Hit, Principal
 from ui import state
 from ui.render import citation_label, escape_markdown, escape_stream, preview
@@ -56,8 +57,12 @@ def citation_chips(index: int, answer: Answer) -> None:
 
 
 def answer_extras(index: int, answer: Answer, principal: Principal) -> None:
-    """Everything under an answer's text: unsupported sentences, citation chips, inspector, feedback."""
-    if answer.unsupported:
+    """Everything under an answer's text: why it is not grounded, citation chips, inspector, feedback."""
+    if answer.interrupted:
+        st.error(answer.interrupted)
+    if answer.uncited:
+        st.warning(UNCITED, icon=":material/report:")
+    elif answer.unsupported:
         listed = "\n".join(f"- {escape_markdown(sentence)}" for sentence in answer.unsupported)
         st.warning("These sentences are not supported by the sources:\n\n" + listed)
     if answer.citations:
@@ -79,10 +84,21 @@ def ask(engine: Engine, question: str, principal: Principal) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(question))
     with st.chat_message("assistant"):
+        stream = None
         try:
             stream = engine.ask(question, principal, history=state.history())
             st.write_stream(escape_stream(stream))
         except RagError as exc:
             st.error(str(exc))
+            keep_interrupted(question, stream, exc)
             return
         answer_extras(state.add_exchange(question, stream.answer), stream.answer, principal)
+
+
+def keep_interrupted(question: str, stream: AnswerStream | None, exc: RagError) -> None:
+    """A model or index that failed mid-way loses nothing: the question stays in the conversation with
+    what arrived of the answer, marked interrupted. A refused question is not part of it."""
+    if stream is not None and stream.answer.interrupted:
+        state.add_exchange(question, stream.answer)
+    elif isinstance(exc, BackendUnavailable):
+        state.add_exchange(question, Answer(question, question, abstained=True, interrupted=str(exc)))

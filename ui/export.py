@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rag.answer import UNCITED
 from ui.render import escape_markdown
 from ui.state import Exchange
 
@@ -15,7 +16,11 @@ def quote_block(text: str) -> str:
 def exchange_markdown(number: int, exchange: Exchange) -> str:
     answer = exchange.answer
     parts = [f"## {number}. {escape_markdown(exchange.question)}", "", escape_markdown(answer.text), ""]
-    if answer.unsupported:
+    if answer.interrupted:
+        parts += [f"**Interrupted:** {escape_markdown(answer.interrupted)}", ""]
+    if answer.uncited:
+        parts += [f"**{escape_markdown(UNCITED)}**", ""]
+    elif answer.unsupported:
         parts += ["**Not supported by the sources:**", ""]
         parts += [f"- {escape_markdown(s)}" for s in answer.unsupported] + [""]
     if answer.citations:

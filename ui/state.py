@@ -81,9 +81,12 @@ def add_exchange(question: str, answer: Answer) -> int:
 
 
 def history() -> list[Turn]:
+    """The turns sent with the next question. Interrupted exchanges stay on screen but are left out,
+    so the model never reads half an answer as if it were whole."""
     turns: list[Turn] = []
     for exchange in state().exchanges:
-        turns += [Turn("user", exchange.question), Turn("assistant", exchange.answer.text)]
+        if not exchange.answer.interrupted:
+            turns += [Turn("user", exchange.question), Turn("assistant", exchange.answer.text)]
     return turns
 
 

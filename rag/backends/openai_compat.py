@@ -151,13 +151,17 @@ class OpenAIChatModel:
         """`secrets`: the SecretStore (the engine passes it by name); `http_client`, `sleep`: test hooks."""
         self.endpoint = self._connect(settings, {**deps, "secrets": secrets})
         self.name = f"{type(self).__name__}:{self.endpoint.model}"
+        # only what is set: OpenAI's reasoning models reject max_tokens, some servers reject seed
+        self.options: dict[str, Any] = {"seed": settings.chat_seed} if settings.chat_seed is not None else {}
+        if settings.chat_max_tokens > 0:
+            self.options["max_tokens"] = settings.chat_max_tokens
 
     def _connect(self, settings: Settings, deps: dict[str, Any]) -> Endpoint:
         return openai_endpoint(settings, deps, settings.openai_model, "RAG_CHAT")
 
     def _create(self, messages: list[dict[str, str]], stream: bool) -> Any:
         return self.endpoint.client.chat.completions.create(
-            model=self.endpoint.model, messages=messages, temperature=0, stream=stream
+            model=self.endpoint.model, messages=messages, temperature=0, stream=stream, **self.options
         )
 
     def stream(self, request: ChatRequest) -> Iterator[str]:
@@ -169,8 +173,11 @@ class OpenAIChatModel:
                 for choice in chunk.choices[:1]:
                     if choice.delta and choice.delta.content:
                         yield choice.delta.content
-        except openai.APIError as exc:
-            raise BackendUnavailable(f"{self.endpoint.what} broke off the answer ({exc}). Ask again.") from exc
+        except openai.APIError as exc:  # the SDK wraps a dropped connection or a stalled stream in these
+            raise BackendUnavailable(
+                f"{self.endpoint.what} stopped in the middle of the answer ({exc}). "
+                "Check that the model server is still running, then ask again."
+            ) from exc
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         messages = build_rewrite_messages(history, question)
