@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from bench.llm_server import answer_questions
 from rag.answer import UNCITED
 from rag.engine import Engine
 from rag.errors import BackendUnavailable
@@ -123,3 +124,10 @@ def test_the_cli_says_plainly_when_the_server_hangs(llm, silent_port, data_dir):
     assert result.returncode == 2
     assert "did not answer after 1 attempts" in result.stderr and "RAG_CHAT_TIMEOUT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_benchmark_hook_answers_each_question_through_the_server(llm, data_dir):
+    questions = [QUESTION, "Where is the calibration log kept?"]
+    rows = answer_questions(Engine(llm.settings(data_dir=data_dir)), questions, ME)
+    assert [r["question"] for r in rows] == questions
+    assert all(r["answer"] and r["total_s"] >= r["first_delta_s"] > 0 for r in rows)
