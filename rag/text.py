@@ -1,4 +1,4 @@
-"""Small text helpers shared by the answerers and the groundedness check."""
+"""Small text helpers shared by the ingest pipeline, the answerers and the groundedness check."""
 
 from __future__ import annotations
 
@@ -8,15 +8,30 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "done", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "you", "he", "she", "we", "they", "me", "him", "her", "us", "them", "my", "your", "our", "their", "not", "no", "yes", "about", "into", "over", "under", "than", "then", "so", "such", "also", "any", "all", "some", "more", "most", "other", "only", "own", "same", "very", "just", "s", "t", "please", "tell", "explain", "describe", "give", "show", "list"])
+# "1 Introduction", "2.4. The glob files", "A.1 GNU Free Documentation License", "Appendix A Copying Information"
+NUMBERED = re.compile(r"(?:\d{1,2}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+\.?|(?:Appendix|Chapter|Part|Section)[ \t]+[A-Z0-9]{1,3}[.:]?)"
+                      r"[ \t]+[A-Z][^\n]{0,70}(?<![.,;:!?])")
+HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
 
 
 def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; long line-wrapped runs are also cut at line ends."""
-    spans, start = [], 0
-    for match in SENTENCE_END.finditer(text):
+    """(start, end) of each sentence, heading lines on their own; long runs are also cut at line ends."""
+    spans, cursor = [], 0
+    for start, end in heading_spans(text):
+        spans += _sentences(text, cursor, start, max_chars)
+        spans.append((start, end))
+        cursor = end
+    spans += _sentences(text, cursor, len(text), max_chars)
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e - (len(text[s:e]) - len(text[s:e].rstrip())))
+            for s, e in spans if text[s:e].strip()]
+
+
+def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    spans = []
+    for match in SENTENCE_END.finditer(text, start, end):
         spans.append((start, match.start()))
         start = match.end()
-    spans.append((start, len(text)))
+    spans.append((start, end))
     out = []
     for s, e in spans:
         while e - s > max_chars:
@@ -26,25 +41,64 @@ def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
             out.append((s, cut))
             s = cut
         out.append((s, e))
-    out = [piece for s, e in out for piece in split_heading(text, s, e)]
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e - (len(text[s:e]) - len(text[s:e].rstrip())))
-            for s, e in out if text[s:e].strip()]
+    return out
 
 
-def split_heading(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """A short first line without end punctuation, followed by a capitalised line, is a heading
-    ("2.4. The glob files\nThe globs2 file is..."): keep it out of the sentence after it."""
-    chunk = text[start:end].lstrip()
-    offset = start + (end - start - len(chunk))
-    newline = chunk.find("\n")
-    if newline < 0:
-        return [(start, end)]
-    line, rest = chunk[:newline].strip(), chunk[newline + 1:].lstrip()
+def heading_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line that reads as a heading, so it never glues to the sentence after it."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    spans: list[tuple[int, int]] = []
+    for i, (start, end) in enumerate(lines):
+        line = text[start:end].strip()
+        after = text[slice(*lines[i + 1])].strip() if i + 1 < len(lines) else ""
+        before = text[slice(*lines[i - 1])].strip() if i else ""
+        if not i or "\n\n" in text[lines[i - 1][1]:start] or (spans and spans[-1][1] == lines[i - 1][1]):
+            before = ""  # after a blank line or another heading, a line starts afresh
+        if is_heading(line, before, after):
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            spans.append((start + lead, start + lead + len(line)))
+    return spans
+
+
+def is_heading(line: str, before: str, after: str) -> bool:
+    """A numbered heading line the line before does not run on into ("... There are\n2 ASN.1 types" does),
+    or a short capitalised line without end punctuation between a finished line and a new sentence."""
     words = line.split()
-    if (words and len(line) <= 60 and len(words) <= 8 and line[-1] not in ".,;:!?-" and rest[:1].isupper()
-            and (line[0].isupper() or line[0].isdigit()) and words[-1].lower() not in STOPWORDS):
-        return [(offset, offset + newline), (offset + newline + 1, end)]
-    return [(start, end)]
+    if len(words) <= 10 and NUMBERED.fullmatch(line):
+        return not before or not (before[-1].islower() or before[-1] in ",-(")
+    return bool(after and (not before or before[-1] in ".!?:" or len(before) <= 40)
+                and len(line) <= 60 and len(words) <= 8 and line[-1] not in ".,;:!?-"
+                and line[0].isupper() and (after[0].isupper() or after[0].isdigit())
+                and words[-1].lower() not in STOPWORDS)
+
+
+def clean_with_offsets(text: str) -> tuple[str, list[int]]:
+    """`text` with line-end hyphenation joined ("manip-\\nulation" -> "manipulation"), and for each
+    character of the result its offset in `text`: a span [a, b) of the clean text is
+    `text[mapping[a]:mapping[b - 1] + 1]` in the original (see `original_span`).
+
+    Joins only between two lowercase letters: pypdf cannot tell "well-\\nknown" from "manip-\\nulation",
+    and the joined form is the likelier one; "ASN1-\\nEncoding" or "-\\n-" keep their hyphen."""
+    pieces, mapping, cursor = [], [], 0
+    for match in HYPHEN_BREAK.finditer(text):
+        if not (text[match.start() - 1].islower() and text[match.end()].islower()):
+            continue
+        pieces.append(text[cursor:match.start()])
+        mapping.extend(range(cursor, match.start()))
+        cursor = match.end()
+    pieces.append(text[cursor:])
+    mapping.extend(range(cursor, len(text)))
+    return "".join(pieces), mapping
+
+
+def original_span(mapping: list[int], start: int, end: int) -> tuple[int, int]:
+    """The original (start, end) of the clean span [start, end), 0 <= start < end <= len(mapping)."""
+    return mapping[start], mapping[end - 1] + 1
+
+
+def dehyphenate(text: str) -> str:
+    """The text search and embeddings see: line-end hyphenation joined (see `clean_with_offsets`)."""
+    return clean_with_offsets(text)[0] if "-" in text else text
 
 
 def stem(word: str) -> str:

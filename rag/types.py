@@ -29,6 +29,8 @@ class Page:
     number: int  # 1-based
     text: str
     section: str = ""
+    # (start, end) of running headers and footers, page numbers, contents leader lines: shown, never chunked
+    furniture: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

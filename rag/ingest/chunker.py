@@ -1,4 +1,6 @@
-"""Pages -> chunks measured in the embedder's own tokens, each keeping its exact span in the page."""
+"""Pages -> chunks measured in the embedder's own tokens, each keeping its exact span in the page.
+
+Chunks cover only the prose between a page's furniture spans (running headers, page numbers)."""
 
 from __future__ import annotations
 
@@ -36,6 +38,15 @@ class Chunker:
             cursor = start + 1
         return spans
 
+    def page_spans(self, page: Page) -> list[tuple[int, int]]:
+        """Chunk spans of the prose between the page's furniture: no chunk holds a header or page number."""
+        spans, cursor = [], 0
+        for start, end in sorted(page.furniture) + [(len(page.text), len(page.text))]:
+            if start > cursor:
+                spans += [(cursor + s, cursor + e) for s, e in self.spans(page.text[cursor:start])]
+            cursor = max(cursor, end)
+        return spans
+
     def _fit(self, text: str, start: int, end: int) -> list[tuple[int, int]]:
         """Hard-split a span that is still over the token budget (one very long 'word', a table row)."""
         if self.count_tokens(text[start:end]) <= self.size:
@@ -48,7 +59,7 @@ class Chunker:
     def chunk(self, document: Document, pages: Iterable[Page]) -> list[Chunk]:
         chunks = []
         for page in pages:
-            for start, end in self.spans(page.text):
+            for start, end in self.page_spans(page):
                 if not page.text[start:end].strip():
                     continue
                 chunks.append(Chunk(

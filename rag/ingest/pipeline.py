@@ -16,15 +16,18 @@ import numpy as np
 
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import Chunker
+from rag.ingest.layout import mark_furniture
 from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
 from rag.ingest.validate import check_name, check_size, detect_kind
 from rag.protocols import BlobStore, Embedder, Index, Parser
 from rag.settings import Settings
 from rag.telemetry import span
+from rag.text import dehyphenate
 from rag.types import PRIVATE, Chunk, Document, IngestReport, Page, Principal
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole file done)
 STAGES = ("stored", "parsed", "chunked", "embedded", "indexed")
+PAGED = ("pdf", "txt")  # kinds whose pages can carry running headers and page numbers (DOCX sections cannot)
 
 
 def doc_id_for(owner: str, collection: str, name: str) -> str:
@@ -147,7 +150,7 @@ class Ingestor:
             return IngestReport(document.name, existing.doc_id, "unchanged", existing.pages, existing.chunks)
         previous = next((d for d in known if d.doc_id == document.doc_id), None)
         parser = parsers(self.settings)[document.kind]
-        pages = self._stage("parsed", timings, progress, 0.15, lambda: list(parser.parse(data)))
+        pages = self._stage("parsed", timings, progress, 0.15, lambda: self._parse(parser, document, data))
         self._stage("stored", timings, progress, 0.2, lambda: self._store(document, data, pages))
         try:
             chunks = self._stage("chunked", timings, progress, 0.3, lambda: self._chunker().chunk(document, pages))
@@ -158,9 +161,14 @@ class Ingestor:
             raise
         return replace(document, pages=len(pages), chunks=len(chunks)), chunks, previous
 
+    @staticmethod
+    def _parse(parser: Parser, document: Document, data: bytes) -> list[Page]:
+        pages = list(parser.parse(data))
+        return mark_furniture(pages) if document.kind in PAGED else pages
+
     def _finish(self, group: list[Pending], progress: Progress) -> list[tuple[Pending, IngestReport]]:
         """Embed and index a group; each file is charged its share of the shared stages by chunk count."""
-        texts = [c.text for p in group for c in p.chunks]
+        texts = [dehyphenate(c.text) for p in group for c in p.chunks]  # "manip-\nulation" reads as one word
         shared: dict[str, float] = {}
         try:
             vectors = self._stage("embedded", shared, progress, 0.9, lambda: self._embed(texts, progress))
@@ -221,4 +229,5 @@ def unstore(blobs: BlobStore, document: Document) -> None:
 
 
 def load_pages(blobs: BlobStore, document: Document) -> list[Page]:
-    return [Page(**p) for p in json.loads(blobs.get(pages_key(document)))]
+    pages = json.loads(blobs.get(pages_key(document)))
+    return [Page(**{**p, "furniture": tuple(map(tuple, p.get("furniture", ())))}) for p in pages]

@@ -121,5 +121,5 @@ def test_sentences_keep_headings_apart_but_not_wrapped_lines():
 
     text = "2.4. The glob files\nThe globs2 file is a list of lines. It is\ndeprecated.\nInstall a file into the\nMIME folder."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
-        "2.4.", "The glob files", "The globs2 file is a list of lines.", "It is\ndeprecated.",
+        "2.4. The glob files", "The globs2 file is a list of lines.", "It is\ndeprecated.",
         "Install a file into the\nMIME folder."]

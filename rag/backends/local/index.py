@@ -20,6 +20,7 @@ from rag.errors import BackendUnavailable, Forbidden, NotFound
 from rag.fusion import rrf
 from rag.protocols import Upsert
 from rag.settings import Settings
+from rag.text import dehyphenate
 from rag.types import Chunk, Document, Hit, Mode, Principal
 
 WORDS = re.compile(r"\w+", re.UNICODE)
@@ -174,8 +175,10 @@ class LocalHybridIndex:
 
     @staticmethod
     def _chunk(fields: dict) -> Chunk:
+        original = first(fields, "meta")  # set when the searchable text differs from the chunk's (see _chunk_doc)
         return Chunk(
-            chunk_id=first(fields, "id"), doc_id=first(fields, "doc_id"), text=first(fields, "text", ""),
+            chunk_id=first(fields, "id"), doc_id=first(fields, "doc_id"),
+            text=original.decode() if original is not None else first(fields, "text", ""),
             page=first(fields, "page", 0), start=first(fields, "start", 0), end=first(fields, "end", 0),
             section=first(fields, "section", ""), title=first(fields, "title", ""),
             owner=first(fields, "owner", ""), collection=first(fields, "collection", ""),
@@ -226,11 +229,17 @@ class LocalHybridIndex:
 
     @staticmethod
     def _chunk_doc(chunk: Chunk, vector: np.ndarray) -> tantivy.Document:
-        return tantivy.Document(
+        """BM25 indexes the text with line-end hyphens joined; the chunk's own text, which must stay
+        `page.text[start:end]`, then rides along in `meta` (same schema, so existing indexes still open)."""
+        searchable = dehyphenate(chunk.text)
+        doc = tantivy.Document(
             id=chunk.chunk_id, kind="chunk", doc_id=chunk.doc_id, owner=chunk.owner, collection=chunk.collection,
-            text=chunk.text, section=chunk.section, title=chunk.title, page=chunk.page, start=chunk.start,
+            text=searchable, section=chunk.section, title=chunk.title, page=chunk.page, start=chunk.start,
             end=chunk.end, vector=np.asarray(vector, dtype=np.float32).tobytes(), key=key_of(chunk.chunk_id),
         )
+        if searchable != chunk.text:
+            doc.add_bytes("meta", chunk.text.encode())
+        return doc
 
     def delete(self, doc_id: str, principal: Principal) -> None:
         document = self.document(doc_id, principal)

@@ -1,0 +1,171 @@
+"""Page furniture, headings and line-end hyphenation: what the chunker leaves out, what search reads."""
+
+import pytest
+
+from rag.ingest.chunker import Chunker
+from rag.ingest.layout import furniture_spans, mark_furniture
+from rag.ingest.parsers import PdfParser
+from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans
+from rag.types import Document, Page
+from tests.conftest import MIME_SPEC, TASN1
+from tests.fakes import HashEmbedder
+
+DOC = Document("d1", "manual.pdf", "pdf", "0" * 64, 1, "alice")
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike", "november", "oscar", "papa"]
+
+
+def body(n: int) -> str:
+    """Eight lines of prose, different on every page (apart from their numbers, records repeat)."""
+    lines = [f"The {WORDS[(n + i) % 16]} record of kind {n} is stored after {WORDS[(n * 3 + i) % 16]}." for i in range(8)]
+    return "\n".join(lines)
+
+
+def book(count: int = 8) -> list[Page]:
+    """A printed manual: front matter, then a running header with the printed number, a footer, a page number."""
+    pages = [Page(1, "Manual\nTable of Contents\n1 Introduction . . . . . . . . 1\n2 Records . . . . . . . 2")]
+    for n in range(2, count + 1):
+        header = f"Chapter {n // 3}: Records {n - 1}" if n % 2 else str(n - 1)
+        pages.append(Page(n, f"{header}\n{body(n)}\nACME Corp confidential\n"))
+    return pages
+
+
+def furniture_of(pages: list[Page]) -> list[list[str]]:
+    return [[page.text[s:e] for s, e in spans] for page, spans in zip(pages, furniture_spans(pages), strict=True)]
+
+
+def test_running_headers_footers_page_numbers_and_leaders_are_furniture():
+    found = furniture_of(book())
+    assert found[0] == ["1 Introduction . . . . . . . . 1", "2 Records . . . . . . . 2"]
+    assert found[1] == ["1", "ACME Corp confidential"]
+    assert found[2] == ["Chapter 1: Records 2", "ACME Corp confidential"]
+    assert all(len(spans) == 2 for spans in found[1:])
+
+
+def test_body_lines_that_only_look_alike_are_kept():
+    pages = book()
+    found = furniture_of(pages)
+    for page, lines in zip(pages, found, strict=True):
+        assert not any("record" in line for line in lines), page.number  # varies with n, and is not at an edge
+    few = [Page(1, "Intro\nACME Corp confidential"), Page(2, "More\nACME Corp confidential")]
+    assert furniture_of(few) == [[], []]  # two pages cannot tell a running footer from a repeated line
+
+
+def test_a_number_at_the_edge_is_a_page_number_only_where_the_pages_agree():
+    pages = [Page(n, f"Results for {WORDS[n]} {n + 2}\n{body(n)}\n") for n in range(1, 7)]
+    assert furniture_of(pages)[0] == ["Results for bravo 3"]  # printed number = position + 2 on every page
+    varied = [Page(n, f"Results for {WORDS[n]} {n * 7}\n{body(n)}\n") for n in range(1, 7)]
+    assert furniture_of(varied) == [[]] * 6
+
+
+@pytest.mark.parametrize("line", ["7", "iii", "Page 7", "Page 7 of 9", "7/9", "- 7 -"])
+def test_bare_page_number_lines(line):
+    assert furniture_of([Page(1, f"{line}\nSome prose here.")]) == [[line]]
+
+
+def test_chunks_leave_furniture_out_and_keep_exact_offsets():
+    pages = mark_furniture(book())
+    chunks = Chunker(HashEmbedder(), 200, 20).chunk(DOC, pages)
+    by_number = {p.number: p for p in pages}
+    assert chunks
+    for chunk in chunks:
+        assert by_number[chunk.page].text[chunk.start:chunk.end] == chunk.text
+        assert "ACME" not in chunk.text and "Chapter" not in chunk.text and ". . ." not in chunk.text
+        assert not chunk.text.split("\n")[0].isdigit()
+
+
+def test_sentences_keep_headings_of_every_kind_apart():
+    cases = {
+        "1\n1 Introduction\nThis document describes the library.": ["1", "1 Introduction", "This document describes the library."],
+        "See <https://gnu.org/>\n3.2 Invoking asn1Coding\nasn1Coding generates DER.":
+            ["See <https://gnu.org/>", "3.2 Invoking asn1Coding", "asn1Coding generates DER."],
+        "2 ASN.1 structure handling\n2.1 ASN.1 syntax\nThe parser is case sensitive.":
+            ["2 ASN.1 structure handling", "2.1 ASN.1 syntax", "The parser is case sensitive."],
+        "</mime-type>\n2.4. The glob files\nThe globs2 file is a list.":
+            ["</mime-type>", "2.4. The glob files", "The globs2 file is a list."],
+        "Done here.\nThe glob files\nThe globs2 file is a list.": ["Done here.", "The glob files", "The globs2 file is a list."],
+    }
+    for text, expected in cases.items():
+        assert [text[s:e] for s, e in sentence_spans(text)] == expected
+
+
+def test_wrapped_lines_are_not_headings():
+    for text in ("We measured the value returned by all of the\n2 ASN.1 structures defined here.",
+                 "Install a file into the\nMIME folder.", "It is\ndeprecated.",
+                 "The parser reads a whole line of input before it looks at the\nContent of the file."):
+        assert heading_spans(text) == [], text
+
+
+def test_line_end_hyphens_join_between_lowercase_letters():
+    assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
+    assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
+
+
+def test_clean_offsets_map_back_to_the_original_characters():
+    text = "Rules (DER) manip-\nulation.\nStructures man- \n agement, and more."
+    clean, mapping = clean_with_offsets(text)
+    assert clean == "Rules (DER) manipulation.\nStructures management, and more."
+    assert len(mapping) == len(clean) and all(text[o] == c for o, c in zip(mapping, clean, strict=True))
+    for word in ("manipulation", "management", "Rules", "more."):
+        start = clean.index(word)
+        s, e = original_span(mapping, start, start + len(word))
+        assert text[s:e].replace("-\n", "").replace("- \n ", "") == word
+    assert clean_with_offsets("") == ("", [])
+
+
+@pytest.fixture(scope="module")
+def real_pages():
+    return {path.name: mark_furniture(list(PdfParser().parse(path.read_bytes()))) for path in (TASN1, MIME_SPEC)}
+
+
+def test_real_running_headers_are_furniture(real_pages):
+    tasn1 = {p.number: [p.text[s:e] for s, e in p.furniture] for p in real_pages["libtasn1.pdf"]}
+    assert tasn1[10] == ["Chapter 3: Utilities 7"] and tasn1[4] == ["1"] and tasn1[28] == ["Appendix A: Copying Information 25"]
+    assert len(tasn1[3]) > 20  # the table of contents: "1 Introduction . . . 1" and so on
+    mime = [[p.text[s:e] for s, e in p.furniture] for p in real_pages["shared-mime-info-spec.pdf"]]
+    assert mime[6] == ["Shared MIME-info Database", "7"] and all(len(lines) == 2 for lines in mime)
+
+
+def test_real_chunks_hold_no_furniture_and_keep_exact_offsets(real_pages):
+    chunker = Chunker(HashEmbedder(), 200, 20)
+    for pages in real_pages.values():
+        by_number = {p.number: p for p in pages}
+        chunks = chunker.chunk(DOC, pages)
+        assert len(chunks) > len(pages) / 2
+        for chunk in chunks:
+            page = by_number[chunk.page]
+            assert page.text[chunk.start:chunk.end] == chunk.text
+            assert not any(chunk.start < e and s < chunk.end for s, e in page.furniture)
+            lines = [line.strip() for line in chunk.text.splitlines()]
+            assert "Shared MIME-info Database" not in lines and not any(line.isdigit() for line in lines[:1] + lines[-1:])
+            assert not any(line.startswith(("Chapter 3: Utilities", "Chapter 4: Function reference")) for line in lines)
+    intro = next(c for c in chunker.chunk(DOC, real_pages["libtasn1.pdf"]) if c.page == 4)
+    assert intro.text.startswith("1 Introduction\nThis document")
+
+
+class RecordingEmbedder(HashEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.texts: list[str] = []
+
+    def embed(self, texts):
+        self.texts += list(texts)
+        return super().embed(texts)
+
+
+def test_search_and_embeddings_read_joined_words_and_chunks_stay_verbatim(settings):
+    from rag.engine import Engine
+    from rag.types import Principal
+
+    me, embedder = Principal("me"), RecordingEmbedder()
+    engine = Engine(settings, embedder=embedder)
+    pages = [f"Field guide {n}\nNotes on {WORDS[n]} and {WORDS[n + 1]} lists for page {n}.\n" for n in range(1, 6)]
+    pages[2] = "Field guide 3\nThe library handles DER manip-\nulation of records.\n"
+    report = engine.ingest("guide.txt", "\f".join(pages).encode(), me)
+    assert report.status == "indexed", report.error
+    hit = engine.search("manipulation", me, mode="bm25")[0]
+    assert hit.chunk.text == "The library handles DER manip-\nulation of records."
+    page = engine.pages(hit.chunk.doc_id, me)[hit.chunk.page - 1]
+    assert page.text[hit.chunk.start:hit.chunk.end] == hit.chunk.text
+    assert page.text.startswith("Field guide 3") and page.furniture == ((0, 13),)  # shown in the page view, not chunked
+    assert "The library handles DER manipulation of records." in embedder.texts
+    assert not any("Field guide" in text for text in embedder.texts)
