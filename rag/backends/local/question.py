@@ -1,0 +1,126 @@
+"""What a question asks for: the kind of answer it wants, the terms an answer must cover, the
+document it names. Used by the extractive reader to accept only evidence that can answer."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from rag.text import STOPWORDS, WORD, content_terms
+
+NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+                "fifty|sixty|hundred|thousand|million|billion|once|twice|half|single|double")
+# what a sentence must hold to answer each kind of question
+HOLDS = {
+    "number": re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE),
+    "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
+    "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December)\b"),
+    "name": re.compile(r"\b[A-Z][\w&.-]+(?:\s+(?:of\s+)?[A-Z][\w&.-]+)+|\b(?:Inc|Ltd|Foundation|Corporation|Project|"
+                       r"University|Consortium)\b|@"),
+    "option": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|\b[A-Z]{2,}[A-Z0-9_]*\b|"
+                         r"\w+\(\)|<[\w:-]+>|\B/[\w./-]+|\b\w+\.(?:xml|txt|cache|conf|h|c)\b|\"[^\"]{1,40}\"|'[^']{1,40}'"),
+    "list": re.compile(r"(?:[^,;]+[,;]){2,}|:\s*$|:\s|\b\w+(?:,\s*\w+)*,?\s+(?:and|or)\s+\w+|^\s*[-*\u2022]\s", re.MULTILINE),
+}
+KIND_PATTERNS = (  # first match wins
+    ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+(?:number|of)\b|"
+                r"\bintroduced in\b|\bsince (?:which|what)\b"),
+    ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b"),
+    ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently)\b|"
+               r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|default|limit|size|length|"
+               r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
+               r"\bnumeric(?:al)?\b|\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
+               r"\b(?:what|which)\s+(?:number|size|value|limit|level|length|duration|period)\b"),
+    ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
+             r"group|institution|project|steward)\b|\bwho\s+(?:is|are|was|were|wrote|publishes|maintains)\b"),
+    ("option", r"\b(?:which|what)\s+(?:\w+\s+)?(?:option|flag|switch|argument|parameter|command|function|call|"
+               r"routine|variable|macro|field|attribute|element|key|keyword|setting|directory|header|constant|"
+               r"type|signal|tag|suffix|extension|program|utility|tool)s?\b"),
+    ("list", r"\b(?:what|which)\s+(?:are|were)\s+the\b|\blist\b|\b(?:what|which)\s+(?:kinds|types|sorts|forms|"
+             r"ways|things|conditions|items|parts|steps|actions|rights|obligations)\b|\bname\s+the\b|\benumerate\b"),
+    ("procedure", r"\bhow\s+(?:do|can|should|would|could|might|must)\s+(?:i|you|one|we|a\s+\w+|an\s+\w+|the\s+\w+)\b|"
+                  r"\bhow\s+to\b|\bwhat\s+(?:steps|must|should)\b|\bwhat\s+(?:do|does)\s+\w+\s+(?:need|have)\s+to\b"),
+    ("definition", r"\bwhat\s+(?:is|are)\s+(?:a|an|the)?\s*\w+(?:\s+\w+)?\s*\??$|\bwhat\s+does\s+.+\s+mean\b|"
+                   r"\bmeaning of\b|\bdefin(?:e|ition)\b|\bwhat is meant\b|\brefers? to\b"),
+    ("yesno", r"^\s*(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall)\b"),
+)
+KINDS = tuple(kind for kind, _ in KIND_PATTERNS)
+TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence must hold a typed value
+IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
+                        r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
+NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
+                    r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
+GENERIC_TITLE = frozenset({"txt", "pdf", "docx", "doc", "spec", "the", "and", "info", "1", "2", "3", "0", "2.0", "2.1",
+                           "1.0", "1.1", "1.2", "1.3"})
+RARE_ZIPF = 3.3  # words rarer than this in general English are decisive (wordfreq's Zipf scale)
+
+
+@functools.cache
+def _zipf():
+    from wordfreq import zipf_frequency  # ~1 s to load its English table: only when a question is read
+
+    return functools.lru_cache(maxsize=65536)(lambda word: zipf_frequency(word, "en"))
+
+
+def zipf(word: str) -> float:
+    return _zipf()(word.lower())
+
+
+def answer_kind(question: str) -> str:
+    text = " ".join(question.split())
+    for kind, pattern in KIND_PATTERNS:
+        if re.search(pattern, text, re.IGNORECASE):
+            return kind
+    return "other"
+
+
+def holds_kind(text: str, kind: str) -> bool:
+    pattern = HOLDS.get(kind)
+    return True if pattern is None else bool(pattern.search(text))
+
+
+def identifiers(question: str) -> list[str]:
+    """Code-like tokens the answer must contain: options, snake_case, camelCase, CONSTANTS, file names."""
+    out = []
+    for match in IDENTIFIER.finditer(question):
+        token = match.group().strip(".")
+        if len(token) >= 2 and token.lower() not in STOPWORDS and not token.isdigit():
+            out.append(token)
+    return list(dict.fromkeys(out))
+
+
+def title_words(title: str) -> set[str]:
+    """The words a question would use to name a document: "GPL-3.txt" -> {"gpl", "gpl-3"}."""
+    stem = re.sub(r"\.(?:txt|pdf|docx|md)$", "", title, flags=re.IGNORECASE).lower()
+    stem = re.sub(r"\.\d$", "", stem)  # man pages: "tar.1" -> "tar"
+    words = {w for w in re.split(r"[^a-z0-9]+", stem) if w and w not in GENERIC_TITLE and not w.isdigit()}
+    return words | ({stem} if len(stem) > 2 else set())
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    kind: str
+    terms: tuple[str, ...]  # content terms, stemmed
+    identifiers: tuple[str, ...]
+    rare: tuple[str, ...]  # stemmed content terms rare in general English
+
+    def names(self, title: str) -> bool:
+        """Whether the question names this document ("in the Apache licence", "the tar manual", "libtasn1")."""
+        words = title_words(title)
+        tokens = [w.lower() for w in WORD.findall(self.text)]
+        for i, token in enumerate(tokens):
+            if token not in words:
+                continue
+            near = " ".join(tokens[max(0, i - 3):i + 4])
+            if NAMING.search(near) or zipf(token) < RARE_ZIPF or any(ch.isdigit() for ch in token):
+                return True
+        return False
+
+
+def read_question(text: str) -> Question:
+    words = [w for w in WORD.findall(text) if w.lower() not in STOPWORDS]
+    rare = [t for w in words for t in content_terms(w) if not w.isdigit() and zipf(w) < RARE_ZIPF]
+    return Question(text, answer_kind(text), tuple(dict.fromkeys(content_terms(text))),
+                    tuple(identifiers(text)), tuple(dict.fromkeys(rare)))

@@ -1,0 +1,54 @@
+"""The QA benchmark's question set is sound: quotes on their pages, keywords in their quotes,
+questions paraphrased, traps truly unanswerable, both halves covering every kind."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from eval.qa.dataset import KINDS, MAX_OVERLAP, SPLITS, TRAPS, check, corpus_pages, load, paraphrase
+
+
+@pytest.fixture(scope="module")
+def questions():
+    return load()
+
+
+def test_every_question_passes_the_checks(questions) -> None:
+    assert check(questions, corpus_pages()) == []
+
+
+def test_size_and_coverage(questions) -> None:
+    answerable = [q for q in questions if q.item.answerable]
+    traps = [q for q in questions if not q.item.answerable]
+    assert len(answerable) >= 80 and len(traps) >= 25
+    per = Counter((q.kind, q.split) for q in answerable)
+    assert all(per[(kind, split)] >= 3 for kind in KINDS for split in SPLITS), per
+    assert all(sum(q.trap == trap and q.split == split for q in traps) >= 3 for trap in TRAPS for split in SPLITS)
+    documents = {q.item.reference_contexts[0].doc for q in answerable}
+    assert {"libtasn1.pdf", "shared-mime-info-spec.pdf"} <= documents
+    assert sum(d.endswith(".docx") for d in documents) >= 2 and sum(d.endswith(".1.txt") for d in documents) >= 12
+
+
+def test_questions_are_phrased_unlike_their_quotes(questions) -> None:
+    assert paraphrase(questions) <= MAX_OVERLAP
+
+
+def test_the_checks_catch_bad_questions(questions) -> None:
+    """The checker is not a rubber stamp: a moved quote, a foreign keyword and an answerable trap fail."""
+    from dataclasses import replace
+
+    from eval.datasets import ReferenceContext
+
+    good = next(q for q in questions if q.item.answerable)
+    ctx = good.item.reference_contexts[0]
+    moved = replace(good, item=replace(good.item, id="moved", reference_contexts=(
+        ReferenceContext(ctx.doc, (ctx.page or 1) + 1 if ctx.doc.endswith(".pdf") else 99, ctx.quote),)))
+    foreign = replace(good, item=replace(good.item, id="foreign"), keywords=(("zzzunlikelyword",),))
+    trap = next(q for q in questions if not q.item.answerable)
+    leaky = replace(trap, item=replace(trap.item, id="leaky"), absent=("ASN\\.1",))
+    problems = check([moved, foreign, leaky], corpus_pages())
+    assert any(p.startswith("moved:") for p in problems)
+    assert any(p.startswith("foreign:") for p in problems)
+    assert any(p.startswith("leaky:") for p in problems)

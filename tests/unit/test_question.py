@@ -1,0 +1,67 @@
+"""Reading a question: the kind of answer it wants, its decisive terms, the document it names."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.backends.local.question import answer_kind, holds_kind, identifiers, read_question, title_words
+
+
+@pytest.mark.parametrize(("question", "kind"), [
+    ("How many bytes does the header take?", "number"),
+    ("What is the default weight of a glob?", "number"),
+    ("How long may the cover texts be?", "number"),
+    ("In which version was asn1_dup_node introduced?", "version"),
+    ("When was the specification last updated?", "date"),
+    ("Who maintains the shared database?", "name"),
+    ("Which option makes ls list directories first?", "option"),
+    ("What are the conditions for redistribution?", "list"),
+    ("How do I remove an optional field?", "procedure"),
+    ("What does the sticky bit mean?", "definition"),
+    ("Does GPLv3 allow sublicensing?", "yesno"),
+    ("Why are globs tried before magic?", "other"),
+])
+def test_answer_kind(question: str, kind: str) -> None:
+    assert answer_kind(question) == kind
+
+
+@pytest.mark.parametrize(("kind", "text", "holds"), [
+    ("number", "The default weight value is 50.", True),
+    ("number", "There is also an optional weight attribute.", False),
+    ("number", "Lines of ten or fewer are fine.", True),
+    ("version", "since libtasn1 3.7 the ider parameters can be omitted", True),
+    ("version", "the parameters can be omitted", False),
+    ("option", "Use --group-directories-first to list them first.", True),
+    ("option", "It lists directories first.", False),
+    ("date", "last updated 2 October 2018", True),
+])
+def test_holds_kind(kind: str, text: str, holds: bool) -> None:
+    assert holds_kind(text, kind) is holds
+
+
+def test_identifiers_are_code_like_tokens() -> None:
+    found = identifiers("What is the numeric value of ASN1_MAX_NAME_SIZE for asn1Parser with --check?")
+    assert {"ASN1_MAX_NAME_SIZE", "asn1Parser", "--check"} <= set(found)
+    assert "numeric" not in found and "value" not in found
+
+
+def test_a_question_names_a_document_by_its_title_or_with_a_naming_word() -> None:
+    assert read_question("What does the Apache licence say about trademarks?").names("Apache-2.0.txt")
+    assert read_question("Under GPL-3, what is conveying?").names("GPL-3.txt")
+    assert read_question("What does the tar manual say about --strip-components?").names("tar.1.txt")
+    assert read_question("Which libtasn1 function copies a node?").names("libtasn1.pdf")
+    # a common word that happens to be a title is not a name unless something says so
+    assert not read_question("Where can I find the default weight?").names("find.1.txt")
+    assert not read_question("What does the Apache licence say about trademarks?").names("GPL-3.txt")
+
+
+def test_title_words() -> None:
+    assert {"gpl", "gpl-3"} <= title_words("GPL-3.txt")
+    assert "tar" in title_words("tar.1.txt")
+    assert "txt" not in title_words("BSD.txt")
+
+
+def test_rare_words_are_decisive_common_ones_are_not() -> None:
+    question = read_question("How are glob patterns weighted in the mime cache?")
+    assert "glob" in question.rare
+    assert "pattern" not in question.rare
