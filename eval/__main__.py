@@ -39,10 +39,30 @@ def cmd_run(args) -> None:
         raise RagError(f"Unknown configuration {unknown[0]!r}; choose from: {', '.join(available)}.")
     configs = [RunConfig(**{**available[c].__dict__, "k": args.k or available[c].k, "answers": not args.no_answers})
                for c in args.config or ["hybrid"]]
-    run = run_dataset(engine, principal, load_dataset(args.dataset), configs, Path(args.dataset).name,
-                      lambda f, m: print(f"{f:4.0%} {m}", file=sys.stderr))
+    items, name = dataset_for(args.dataset, engine, principal, args.add_documents)
+    run = run_dataset(engine, principal, items, configs, name, lambda f, m: print(f"{f:4.0%} {m}", file=sys.stderr))
     path = save_run(run, engine.settings.data_dir)
     print(json.dumps(run["summary"], indent=2) if args.json else f"run {run['run_id']} saved to {path}")
+
+
+QA_DATASETS = {"qa": None, "qa:dev": "dev", "qa:test": "test"}
+
+
+def dataset_for(name: str, engine, principal, add_documents: bool):
+    """A dataset file, or the built-in QA benchmark (`qa`, `qa:dev`, `qa:test`), whose documents must
+    be in the library: --add-documents puts the missing ones there first."""
+    if name not in QA_DATASETS:
+        return load_dataset(name), Path(name).name
+    from eval.qa.dataset import benchmark_items
+    from eval.qa.library import add_missing, missing
+
+    absent = missing(engine, principal)
+    if absent and not add_documents:
+        raise RagError(f"The QA benchmark asks about {len(absent)} documents that are not in your library "
+                       f"(e.g. {absent[0]}); run again with --add-documents to add them.")
+    if absent:
+        add_missing(engine, principal, lambda done, total: print(f"added {done}/{total} documents", file=sys.stderr))
+    return benchmark_items(QA_DATASETS[name]), name
 
 
 def cmd_runs(args) -> None:
@@ -79,7 +99,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--unanswerable", type=int, default=3)
     r = sub.add_parser("run", help="evaluate a dataset under one or more configurations")
-    r.add_argument("dataset")
+    r.add_argument("dataset", help="a .jsonl/.csv file, or the built-in QA benchmark: qa, qa:dev or qa:test")
+    r.add_argument("--add-documents", action="store_true", help="qa: add the benchmark's documents to the library")
     r.add_argument("--config", action="append", default=[], help="a preset name; repeat to compare")
     r.add_argument("--k", type=int)
     r.add_argument("--no-answers", action="store_true", help="retrieval metrics only")

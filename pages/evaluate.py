@@ -15,9 +15,15 @@ principal = router.page_principal()
 st.title("Evaluate")
 
 origin = ""  # how a generated dataset was made, shown with its size
-source = st.radio("Dataset", ["Generate from my library", "Upload a file", "My chat feedback"], horizontal=True)
+source = st.radio("Dataset", ["Generate from my library", "Upload a file", "My chat feedback", "DocChat's QA benchmark"],
+                  horizontal=True)
 try:
-    if source == "Upload a file":
+    if source == "DocChat's QA benchmark":  # hand-written questions over documents every machine has
+        half = st.radio("Half", ["test", "dev", "both"], horizontal=True,
+                        help="dev: what DocChat's reader was fitted on; test: only ever reported (eval/qa/README.md)")
+        items = views.benchmark_dataset(engine(), principal, None if half == "both" else half)
+        origin = "DocChat's QA benchmark, hand-written: "
+    elif source == "Upload a file":
         upload = st.file_uploader("JSONL or CSV dataset", type=["jsonl", "csv"])
         items = views.uploaded_dataset(upload) if upload else []
     elif source == "My chat feedback":  # rated answers become regression cases
@@ -54,7 +60,7 @@ if st.button("Run evaluation", type="primary") and names:
     bar = st.progress(0.0, "starting")
     try:
         run = run_dataset(engine(), principal, items, views.chosen_configs(available, names, k, answers),
-                          {"Upload a file": "uploaded", "My chat feedback": "feedback"}.get(
+                          {"Upload a file": "uploaded", "My chat feedback": "feedback", "DocChat's QA benchmark": "qa"}.get(
                               source, "ragas" if uses_model(engine()) else "synthetic"),
                           lambda fraction, message: bar.progress(min(fraction, 1.0), message))
         save_run(run, engine().settings.data_dir)

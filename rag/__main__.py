@@ -79,6 +79,8 @@ def hit_json(hit: Hit, rank: int) -> dict:
 def answer_json(answer: Answer) -> dict:
     return {"question": answer.question, "search_query": answer.search_query, "answer": answer.text,
             "abstained": answer.abstained, "uncited": answer.uncited, "unsupported": answer.unsupported,
+            "confidence": answer.confidence, "emphasis": answer.emphasis,
+            "related": [{"title": h.chunk.title, "page": h.chunk.page, "text": h.chunk.text} for h in answer.related],
             "citations": [asdict(c) for c in answer.citations],
             "hits": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)],
             "retrieved": [hit_json(h, i) for i, h in enumerate(answer.retrieved, 1)]}
@@ -107,6 +109,12 @@ def cmd_ask(engine: Engine, principal: Principal, args) -> int:
             print(UNCITED)
         for c in stream.answer.citations:
             print(f"[{c.n}] {c.title}, page {c.page}, characters {c.start}-{c.end}")
+        for phrase in stream.answer.emphasis:
+            print(f"answering phrase: {phrase}")
+        if stream.answer.confidence is not None:
+            print(f"confidence: {stream.answer.confidence:.0%}")
+        for h in stream.answer.related if stream.answer.abstained else []:
+            print(f"related (not an answer): {h.chunk.title}, page {h.chunk.page}: {' '.join(h.chunk.text.split())[:100]}")
     return 0
 
 

@@ -10,7 +10,7 @@ from rag.grounding import unsupported_sentences
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatModel, ChatRequest, Embedder
 from rag.text import WORD, content_terms, squash
-from rag.types import Answer, Citation, Hit, Turn
+from rag.types import Answer, Assessment, Citation, Hit, Turn
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
 FOLLOW_UP_WORDS = 8
@@ -35,10 +35,12 @@ def search_query(chat: ChatModel, history: Sequence[Turn], question: str) -> str
 
 def locate(sentence: str, chunk_text: str) -> tuple[int, int] | None:
     """Where a quoted sentence sits in the chunk, tolerant of line breaks and spacing."""
-    words = [re.escape(w) for w in squash(sentence).split(" ") if w]
+    words = [w for w in squash(sentence).split(" ") if w]
     if len(words) < 3:
         return None
-    match = re.search(r"\s+".join(words), chunk_text)
+    match = re.search(r"\s+".join(re.escape(w) for w in words), chunk_text)
+    if match is None and "-" in chunk_text:  # quoted with line-end hyphenation joined ("manip-\nulation")
+        match = re.search(r"\s+".join(r"(?:-\s*)?".join(map(re.escape, w)) for w in words), chunk_text)
     return (match.start(), match.end()) if match else None
 
 
@@ -92,12 +94,21 @@ class AnswerStream:
         parts: list[str] = []
         try:
             for delta in self._deltas:
+                if isinstance(delta, Assessment):  # the model's own confidence, after its text
+                    self._assess(delta)
+                    continue
                 parts.append(delta)
                 yield delta
         except RagError as exc:  # the model failed part-way: keep what arrived, marked, and tell the caller
             self._finish("".join(parts), interrupted=str(exc))
             raise
         self._finish("".join(parts))
+
+    def _assess(self, assessment: Assessment) -> None:
+        answer = self.answer
+        answer.confidence = assessment.confidence
+        answer.emphasis = list(assessment.emphasis)
+        answer.related = [answer.hits[n - 1] for n in assessment.related if 1 <= n <= len(answer.hits)]
 
     def _finish(self, text: str, interrupted: str = "") -> None:
         answer = self.answer

@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from rag.types import Chunk, Document, Hit, Mode, Page, Principal, Turn
+from rag.types import Assessment, Chunk, Document, Hit, Mode, Page, Principal, Turn
 
 Upsert = tuple[Document, Sequence[Chunk], np.ndarray]  # a document, its chunks and their vectors
 
@@ -105,8 +105,9 @@ class ChatModel(Protocol):
     name: str
     can_rewrite: bool  # whether `rewrite` uses a model (else answer.py falls back to key terms)
 
-    def stream(self, request: ChatRequest) -> Iterator[str]:
-        """Text deltas of an answer that cites sources as [n]."""
+    def stream(self, request: ChatRequest) -> Iterator[str | Assessment]:
+        """Text deltas of an answer that cites sources as [n]; optionally, after the text, one
+        Assessment (the answer's calibrated confidence, emphasis, related sources)."""
         ...
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:

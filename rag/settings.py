@@ -51,8 +51,10 @@ class Settings(BaseSettings):
     vector_weight: float = Field(1.0, description="Weight of the vector ranking in the fusion.")
 
     # --- answers
-    answer_threshold: float = Field(
-        0.40, description="Extractive answerer: least sentence score to quote; below it DocChat says it could not find the answer."
+    answer_threshold: float | None = Field(
+        None, ge=0.0, le=1.0, description="Extractive answerer: least calibrated confidence (0-1) to answer; below it "
+        "DocChat says it could not find the answer and lists related passages. Empty: the threshold fitted on the QA "
+        "benchmark's dev half (rag/backends/local/reader.json).",
     )
     answer_sentences: int = Field(3, description="Extractive answerer: most sentences quoted in one answer.")
     openai_base_url: str = Field("", description="OpenAI-compatible endpoint for `RAG_CHAT=openai` (e.g. Ollama's http://localhost:11434/v1).")

@@ -94,6 +94,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class Assessment:
+    """How sure a chat model is of its answer; a model may yield one after its text deltas."""
+
+    confidence: float  # calibrated: the chance the answer is right (the extractive reader's is fitted)
+    emphasis: tuple[str, ...] = ()  # the phrases of the answer that answer the question
+    related: tuple[int, ...] = ()  # source numbers of the closest passages, when there is no answer
+
+
+@dataclass(frozen=True)
 class Turn:
     role: Literal["user", "assistant"]
     content: str
@@ -110,6 +119,9 @@ class Answer:
     abstained: bool = False
     unsupported: list[str] = field(default_factory=list)  # sentences the groundedness check flags
     uncited: bool = False  # the model wrote an answer that cites no source: shown as not supported, never as grounded
+    confidence: float | None = None  # from the model's Assessment, when it gives one
+    emphasis: list[str] = field(default_factory=list)  # phrases of `text` that answer the question
+    related: list[Hit] = field(default_factory=list)  # closest passages of a refusal: shown, not cited
     interrupted: str = ""  # why the answer stopped part-way (the error's message); `text` is what arrived before
 
 

@@ -12,7 +12,7 @@ from rag.engine import Engine
 from rag.errors import BackendUnavailable, RagError
 from rag.types import Answer, Hit, Principal
 from ui import state
-from ui.render import citation_label, escape_markdown, escape_stream, preview
+from ui.render import citation_label, emphasised_markdown, escape_markdown, escape_stream, preview
 from ui.resources import settings
 from ui.state import Exchange
 
@@ -28,6 +28,9 @@ def inspector(answer: Answer) -> None:
     hits = answer.retrieved or answer.hits
     with st.expander(f"Retrieval inspector: {len(hits)} passages"):
         st.caption(f"Search query: {escape_markdown(answer.search_query)}")
+        if answer.confidence is not None:
+            st.caption(f"Answer confidence: {answer.confidence:.0%} (the chance this answer is right, "
+                       "calibrated on DocChat's QA benchmark)")
         if len(hits) > len(answer.hits):
             st.caption(f"{len(hits) - len(answer.hits)} instruction-like passage(s) were kept from the model.")
         if hits:
@@ -56,6 +59,14 @@ def citation_chips(index: int, answer: Answer) -> None:
              key=state.citation_key(index), on_change=state.choose_citation, args=(index,))
 
 
+def related(hits: Sequence[Hit]) -> None:
+    """The closest passages of a refusal: shown so the analyst can judge, not offered as an answer."""
+    st.caption("Related passages (they do not answer the question):")
+    for hit in hits:
+        st.markdown(f"> **{escape_markdown(hit.chunk.title)}, p. {hit.chunk.page}**: "
+                    f"{escape_markdown(preview(hit.chunk.text))}")
+
+
 def answer_extras(index: int, answer: Answer, principal: Principal) -> None:
     """Everything under an answer's text: why it is not grounded, citation chips, inspector, feedback."""
     if answer.interrupted:
@@ -67,6 +78,8 @@ def answer_extras(index: int, answer: Answer, principal: Principal) -> None:
         st.warning("These sentences are not supported by the sources:\n\n" + listed)
     if answer.citations:
         citation_chips(index, answer)
+    if answer.abstained and answer.related:
+        related(answer.related)
     inspector(answer)
     feedback(index, answer, principal)
 
@@ -75,7 +88,7 @@ def show_exchange(index: int, exchange: Exchange, principal: Principal) -> None:
     with st.chat_message("user"):
         st.markdown(escape_markdown(exchange.question))
     with st.chat_message("assistant"):
-        st.markdown(escape_markdown(exchange.answer.text))
+        st.markdown(emphasised_markdown(exchange.answer.text, exchange.answer.emphasis))
         answer_extras(index, exchange.answer, principal)
 
 
@@ -87,7 +100,11 @@ def ask(engine: Engine, question: str, principal: Principal) -> None:
         stream = None
         try:
             stream = engine.ask(question, principal, history=state.history())
-            st.write_stream(escape_stream(stream))
+            slot = st.empty()
+            with slot.container():
+                st.write_stream(escape_stream(stream))
+            if stream.answer.emphasis:  # the streamed text again, with the answering phrase in bold
+                slot.markdown(emphasised_markdown(stream.answer.text, stream.answer.emphasis))
         except RagError as exc:
             st.error(str(exc))
             keep_interrupted(question, stream, exc)

@@ -16,7 +16,8 @@ from eval.runs import rows_frame
 from ui.render import escape_markdown
 
 RUN_KEY = "eval.last_run"
-HEADLINE = ("hit@5", "mrr@5", "ndcg@5", "recall@5", "groundedness", "citation_accuracy", "abstention_correct",
+HEADLINE = ("hit@5", "mrr@5", "ndcg@5", "recall@5", "answer_correct", "false_abstention", "groundedness",
+            "citation_accuracy", "abstention_correct",
             "rouge_l", "string_similarity", "faithfulness", "response_relevancy")
 
 
@@ -30,6 +31,23 @@ def set_last_run(run: dict) -> None:
 
 def uploaded_dataset(upload) -> list[EvalItem]:
     return parse_dataset(upload.getvalue(), upload.name)
+
+
+def benchmark_dataset(engine, principal, split: str | None) -> list[EvalItem]:
+    """The QA benchmark's questions; first, on request, its documents into the user's library."""
+    from eval.qa.dataset import benchmark_items
+    from eval.qa.library import add_missing, missing
+
+    absent = missing(engine, principal)
+    if absent:
+        st.info(f"The benchmark asks about {len(absent)} documents your library does not hold yet: the two PDFs "
+                "under /usr/share/doc, eight licences (five as TXT, three as DOCX) and 13 man pages.")
+        if not st.button("Add the benchmark's documents to my library"):
+            st.stop()
+        bar = st.progress(0.0, "adding documents")
+        add_missing(engine, principal, lambda done, total: bar.progress(done / total, f"added {done}/{total} documents"))
+        bar.empty()
+    return benchmark_items(split)
 
 
 def chosen_configs(presets: dict[str, RunConfig], names: list[str], k: int, answers: bool) -> list[RunConfig]:

@@ -21,6 +21,23 @@ def escape_markdown(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def emphasised_markdown(text: str, phrases: Sequence[str]) -> str:
+    """`text` escaped for st.markdown, with the first occurrence of each phrase in bold: the words
+    of a quote that answer the question."""
+    spans = []
+    for phrase in phrases:
+        found = text.find(phrase.strip()) if phrase.strip() else -1
+        if found >= 0:
+            spans.append((found, found + len(phrase.strip())))
+    pieces, last = [], 0
+    for start, end in merge_spans(spans, len(text)):
+        pieces.append(escape_markdown(text[last:start]))
+        pieces.append(f"**{escape_markdown(text[start:end])}**")
+        last = end
+    pieces.append(escape_markdown(text[last:]))
+    return "".join(pieces)
+
+
 def escape_stream(deltas: Iterable[str]) -> Iterator[str]:
     """Escape each delta of an answer stream for st.write_stream."""
     for delta in deltas:

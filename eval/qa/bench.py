@@ -4,6 +4,7 @@ Every question of eval/qa/questions-*.jsonl is asked through the engine's real p
 retrieval, quarantine, the configured chat model) over the corpus of eval/qa/corpus.py. Scored
 per split (dev: tuned on; test: only reported) and per kind:
 - hit@5: a top-5 chunk is on the reference page and holds the whole supporting quote;
+- page@5: a top-5 chunk is on the reference page (the quote may straddle two chunks);
 - mrr@10: of that chunk;
 - correct: an answer (not a refusal) that contains every keyword;
 - refused: an answerable question answered "not found" (lower is better);
@@ -28,7 +29,7 @@ from rag.types import Answer, Hit, Principal
 
 QA_USER = Principal("qa-bench")
 MARKER = re.compile(r"\s*\[\d{1,3}\]")
-METRICS = ("hit@5", "mrr@10", "correct", "refused", "abstained", "citation_precision")
+METRICS = ("hit@5", "page@5", "mrr@10", "correct", "refused", "abstained", "citation_precision")
 
 
 @dataclass(frozen=True)
@@ -94,12 +95,15 @@ def score(q: Question, hits: Sequence[Hit], result: Answer | None, spans: Sequen
     abstained = result is None or result.abstained
     text = MARKER.sub("", result.text) if result is not None else ""
     row = {"id": q.id, "split": q.split, "kind": q.kind, "question": q.item.question, "answer": text,
-           "abstained": abstained, "confidence": getattr(result, "confidence", None),
+           "confidence": getattr(result, "confidence", None),
            "cited": [f"{c.title} p{c.page}" for c in result.citations] if result else []}
     if not q.item.answerable:
         return {**row, "trap": q.trap, "abstained": float(abstained)}
     rank = first_rank(hits, spans)
+    page = next((i for i, h in enumerate(hits[:5], start=1) if any(h.chunk.doc_id == s.doc_id and h.chunk.page == s.page
+                                                                     for s in spans)), None)
     row.update({"hit@5": float(rank is not None and rank <= 5), "mrr@10": 1.0 / rank if rank and rank <= 10 else 0.0,
+                "page@5": float(page is not None),
                 "refused": float(abstained),
                 "correct": float(not abstained and all(mentions(text, v) for v in q.keywords)),
                 "expected": [c.quote for c in q.item.reference_contexts]})

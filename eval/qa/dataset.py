@@ -54,6 +54,11 @@ def overlap(question: str, quote: str) -> float:
     return len(asked & set(content_terms(quote))) / len(asked) if asked else 0.0
 
 
+def benchmark_items(split: str | None = None) -> list[EvalItem]:
+    """The benchmark as an ordinary evaluation dataset (the Evaluate page, python -m eval run qa)."""
+    return [q.item for q in load() if split in (None, q.split)]
+
+
 def mentions(text: str, variants: tuple[str, ...]) -> bool:
     flat = " ".join(text.split()).lower()
     return any(" ".join(v.split()).lower() in flat for v in variants)

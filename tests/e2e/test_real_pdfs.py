@@ -83,8 +83,9 @@ def test_docx_sections_are_cited_by_section(engine):
     assert all(d.name != "policy.docx" for d in engine.documents(ME))
 
 
-# Calibration of RAG_ANSWER_THRESHOLD (0.40): measured best-sentence scores were 0.44-0.90 for
-# answerable questions on these PDFs (the benchmark's included) and 0.07-0.32 for unanswerable ones.
+# Questions in the documents' own words, and questions about nothing in them: the reader's confidence
+# threshold is fitted on the QA benchmark's dev half (paraphrased questions, eval/qa), not on these, so
+# these check it from outside: every off-topic question refused, nearly every on-topic one answered.
 ANSWERABLE = [
     "What is the default weight of a glob pattern?", "How does a magic rule match bytes at an offset?", "What does asn1_create_element do?",
     "Which license covers the libtasn1 manual?", "Where are MIME packages installed?",
@@ -99,10 +100,9 @@ UNANSWERABLE = [
 ]
 
 
-@pytest.mark.parametrize("question", ANSWERABLE)
-def test_threshold_answers_answerable_questions(engine, question):
-    answer = engine.ask(question, ME).complete()
-    assert not answer.abstained and answer.citations
+def test_threshold_answers_answerable_questions(engine):
+    answered = [q for q in ANSWERABLE if (a := engine.ask(q, ME).complete()) and not a.abstained and a.citations]
+    assert len(answered) >= len(ANSWERABLE) - 2, sorted(set(ANSWERABLE) - set(answered))
 
 
 @pytest.mark.parametrize("question", UNANSWERABLE)

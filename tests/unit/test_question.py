@@ -29,6 +29,7 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("number", "The default weight value is 50.", True),
     ("number", "There is also an optional weight attribute.", False),
     ("number", "Lines of ten or fewer are fine.", True),
+    ("number", "ASN1_MAX_NAME_SIZE is the longest name a node may have.", False),
     ("version", "since libtasn1 3.7 the ider parameters can be omitted", True),
     ("version", "the parameters can be omitted", False),
     ("option", "Use --group-directories-first to list them first.", True),

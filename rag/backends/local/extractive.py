@@ -1,25 +1,48 @@
-"""The offline ChatModel: quotes the retrieved sentences that best answer the question, verbatim,
-each with its source number. Grounded by construction; abstains below a calibrated score."""
+"""The offline ChatModel: a reader that quotes the retrieved passage answering the question, verbatim,
+with its source number, or says the documents do not hold the answer.
+
+It reads the question (what kind of answer, which terms are decisive, which document it names),
+scores every sentence of the sources with a small logistic model over features (meaning, words,
+the answer's type, decisive terms, retrieval rank, the named document), brings the context a
+sentence needs (the sentence before a dangling "It ...", the items after a "following:"), and
+gives one calibrated confidence per answer: both models are fitted on the QA benchmark's dev half
+(`python -m eval.qa.fit`, weights in reader.json). Below the threshold it refuses and lists the
+closest passages as related, not as an answer."""
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question
+from rag.errors import ConfigError
 from rag.guard import FLAG, looks_like_injection
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import content_terms, sentence_spans, squash
-from rag.types import Turn
+from rag.text import clean_with_offsets, content_terms, heading_spans, sentence_spans, squash
+from rag.types import Assessment, Hit, Turn
 
-MAX_CANDIDATES = 24
+WEIGHTS = Path(__file__).with_name("reader.json")
+MAX_CANDIDATES = 64  # sentences embedded per question: keeps the first token fast
 MIN_WORDS = 4
 LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
+DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however|but|also|therefore|thus|hence|"
+                      r"otherwise|then|so|here|there|in this case|in that case|for example|for instance|instead|"
+                      r"similarly|likewise|moreover|furthermore|in addition|as a result|if so|he|she)\b", re.IGNORECASE)
+DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|denotes?|stands? for|called|defined as|consists? of)\b")
+FEATURES = ("semantic", "semantic_gap", "neighbours", "in_context", "repeated", "junk", "lexical", "lexical_window", "rare", "identifiers",
+            "typed_miss", "typed_hit", "list_shape", "named", "other_named", "rank", "fused", "dangling", "short",
+            "defines")
+ANSWER_FEATURES = ("best", "margin", "semantic", "identifiers", "rare", "typed_miss", "named", "rank", "support")
 
 
 def quotable(text: str) -> bool:
@@ -28,91 +51,284 @@ def quotable(text: str) -> bool:
     return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
+@functools.cache
+def weights() -> dict:
+    model = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    if tuple(model["features"]) != FEATURES or tuple(model["answer_features"]) != ANSWER_FEATURES:
+        raise ConfigError(f"{WEIGHTS} was fitted for other reader features; refit it: python -m eval.qa.fit")
+    return model
+
+
+def starting_model() -> dict:
+    """Weights to read with before any fit: meaning and words, the rest neutral."""
+    sentence = [{"semantic": 6.0, "lexical": 2.5}.get(f, 0.0) for f in FEATURES]
+    answer = [{"best": 6.0}.get(f, 0.0) for f in ANSWER_FEATURES]
+    return {"features": list(FEATURES), "answer_features": list(ANSWER_FEATURES), "threshold": 0.5,
+            "sentence": {"bias": -6.0, "weights": sentence}, "answer": {"bias": -4.0, "weights": answer}}
+
+
+def logistic(model: dict, values: Sequence[float]) -> float:
+    z = model["bias"] + sum(w * x for w, x in zip(model["weights"], values, strict=True))
+    return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 @dataclass
 class Candidate:
     source: int  # 1-based source number
-    position: int
+    position: int  # sentence number within its chunk
+    start: int  # span in the chunk's clean text (hyphenation joined)
+    end: int
     text: str
-    lexical: float = 0.0
-    semantic: float = 0.0
-
-    @property
-    def score(self) -> float:
-        return 0.65 * self.semantic + 0.35 * self.lexical
+    hit: Hit
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0
 
 
-def lexical_overlap(question_terms: list[str], sentence: str, idf: dict[str, float]) -> float:
-    """IDF-weighted share of the question's content terms found in the sentence."""
-    if not question_terms:
-        return 0.0
-    present = set(content_terms(sentence))
-    total = sum(idf[t] for t in question_terms)
-    return sum(idf[t] for t in question_terms if t in present) / total
+@dataclass
+class Passage:
+    """A chunk read into sentences: its clean text, sentence spans and heading."""
+
+    source: int
+    hit: Hit
+    text: str
+    spans: list[tuple[int, int]]
+    headings: list[tuple[int, int]]
+
+    def sentence(self, i: int) -> str:
+        return self.text[self.spans[i][0]:self.spans[i][1]] if 0 <= i < len(self.spans) else ""
+
+    def heading_before(self, start: int) -> str:
+        before = [self.text[a:b] for a, b in self.headings if b <= start]
+        return before[-1] if before else self.hit.chunk.section
+
+
+@dataclass
+class Reading:
+    question: Question
+    candidates: list[Candidate]  # best first
+    passages: dict[int, Passage]
+    confidence: float = 0.0
+    answer: list[Candidate] = field(default_factory=list)  # the sentences quoted, in text order
+    gate: str = ""  # why no passage can answer (then the reader refuses whatever the scores say)
+
+    def window(self, c: Candidate) -> str:
+        p = self.passages[c.source]
+        return " ".join([p.heading_before(c.start), p.sentence(c.position - 1), c.text, p.sentence(c.position + 1)])
+
+    def features(self) -> list[float]:
+        """The answer-level evidence the confidence is fitted on."""
+        if not self.candidates:
+            return [0.0] * len(ANSWER_FEATURES)
+        best = self.candidates[0]
+        second = self.candidates[1].probability if len(self.candidates) > 1 else 0.0
+        f = best.features
+        support = sum(c.probability for c in self.candidates[:5] if c.hit.chunk.doc_id == best.hit.chunk.doc_id)
+        return [best.probability, best.probability - second, f["semantic"], f["identifiers"], f["rare"],
+                f["typed_miss"], f["named"], f["rank"], min(support, 3.0) / 3.0]
+
+
+def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
+    out = {}
+    for n, hit in enumerate(hits, start=1):
+        if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
+            continue  # never quote injected instructions, even as data (docs/security.md)
+        text = clean_with_offsets(hit.chunk.text)[0]
+        out[n] = Passage(n, hit, text, sentence_spans(text), heading_spans(text))
+    return out
+
+
+def junk(text: str) -> float:
+    """Share of a sentence that is not prose: links, addresses, code punctuation."""
+    links = sum(len(m) for m in re.findall(r"<?https?://\S+|\S+@\S+", text))
+    symbols = sum(not (ch.isalnum() or ch.isspace() or ch in ".,;:'\"()-") for ch in text)
+    return min(1.0, (links + symbols) / max(1, len(text)))
+
+
+def terms_of(text: str) -> set[str]:
+    return set(content_terms(text))
+
+
+def covered(needed: Sequence[str], present: set[str]) -> float:
+    return sum(t in present for t in needed) / len(needed) if needed else 1.0
+
+
+def identifier_cover(identifiers: Sequence[str], text: str) -> float:
+    lowered = text.lower()
+    return sum(i.lower() in lowered for i in identifiers) / len(identifiers) if identifiers else 1.0
 
 
 class ExtractiveChatModel:
     name = "extractive"
     can_rewrite = False
 
-    def __init__(self, settings: Settings, embedder: Embedder):
+    def __init__(self, settings: Settings, embedder: Embedder, model: dict | None = None):
         self.embedder = embedder
-        self.threshold = settings.answer_threshold
+        self.model = model if model is not None else weights()  # the fitted weights (reader.json)
+        self.threshold = settings.answer_threshold if settings.answer_threshold is not None else self.model["threshold"]
         self.max_sentences = settings.answer_sentences
 
-    def candidates(self, request: ChatRequest) -> list[Candidate]:
+    # --- reading
+    def candidates(self, question: Question, read: dict[int, Passage]) -> list[Candidate]:
         found, seen = [], set()
-        for n, hit in enumerate(request.hits, start=1):
-            if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
-                continue  # never quote injected instructions, even as data (docs/security.md)
-            for position, (start, end) in enumerate(sentence_spans(hit.chunk.text)):
-                text = hit.chunk.text[start:end]
+        self.repeats = Counter(squash(p.text[a:b]).lower() for p in read.values() for a, b in p.spans)
+        for n, p in read.items():
+            headings = set(p.headings)
+            for position, (start, end) in enumerate(p.spans):
+                text = p.text[start:end]
                 key = squash(text).lower()
-                if quotable(text) and key not in seen:
+                if (start, end) not in headings and quotable(text) and key not in seen:
                     seen.add(key)
-                    found.append(Candidate(n, position, text))
+                    found.append(Candidate(n, position, start, end, text, p.hit))
         return found
 
-    def rank(self, question: str, candidates: list[Candidate]) -> list[Candidate]:
-        terms = list(dict.fromkeys(content_terms(question)))
-        docs = [set(content_terms(c.text)) for c in candidates]
-        idf = {t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in terms}
-        for c in candidates:
-            c.lexical = lexical_overlap(terms, c.text, idf)
-        # embed only the lexically most promising sentences: keeps the first token fast
-        shortlist = sorted(candidates, key=lambda c: (-c.lexical, c.source, c.position))[:MAX_CANDIDATES]
-        vectors = self.embedder.embed([question] + [squash(c.text) for c in shortlist])
-        for c, similarity in zip(shortlist, vectors[1:] @ vectors[0], strict=True):
-            c.semantic = float(similarity)
-        return sorted(shortlist, key=lambda c: -c.score)
+    def featurize(self, question: Question, read: dict[int, Passage], found: list[Candidate]) -> None:
+        asked = list(question.terms)
+        docs = [terms_of(c.text) for c in found]
+        idf = {t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in asked}
+        total = sum(idf.values()) or 1.0
 
-    def select(self, question: str, request: ChatRequest) -> list[Candidate]:
-        ranked = self.rank(question, self.candidates(request))
-        if not ranked or ranked[0].score < self.threshold:
-            return []
-        best = ranked[0].score
-        chosen: list[Candidate] = []
-        for c in ranked:
-            text = squash(c.text).lower()
-            if c.score < max(self.threshold, best - 0.12) or len(chosen) == self.max_sentences:
+        def lexical(present: set[str]) -> float:
+            return sum(idf[t] for t in asked if t in present) / total
+
+        for c in found:
+            present = terms_of(c.text)
+            c.features["lexical"] = lexical(present)
+        shortlist = sorted(found, key=lambda c: (-c.features["lexical"], c.source, c.position))[:MAX_CANDIDATES]
+        # each sentence alone, and under its heading (a function's name, a section title): what it is about
+        contexts = [squash(f"{read[c.source].heading_before(c.start)}: {c.text}") for c in shortlist]
+        vectors = self.embedder.embed([question.text] + [squash(c.text) for c in shortlist] + contexts)
+        scores = vectors[1:] @ vectors[0]
+        similarity = {id(c): float(s) for c, s in zip(shortlist, scores[:len(shortlist)], strict=True)}
+        in_context = {id(c): float(s) for c, s in zip(shortlist, scores[len(shortlist):], strict=True)}
+        best_semantic = max(similarity.values(), default=0.0)
+        named = {n for n, p in read.items() if question.names(p.hit.chunk.title)}
+        repeats = self.repeats
+        top_score = max((p.hit.score for p in read.values()), default=1.0) or 1.0
+        by_place = {(c.source, c.position): c for c in found}
+        for c in found:
+            p = read[c.source]
+            window = " ".join([p.heading_before(c.start), p.sentence(c.position - 1), c.text, p.sentence(c.position + 1)])
+            present = terms_of(window)
+            neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
+            semantic = similarity.get(id(c), 0.0)
+            typed = question.kind in TYPED
+            c.features.update({
+                "semantic": semantic, "semantic_gap": semantic - best_semantic, "neighbours": max(neighbours),
+                "in_context": in_context.get(id(c), 0.0), "repeated": float(repeats[squash(c.text).lower()] > 1),
+                "junk": junk(c.text),
+                "lexical_window": lexical(present), "rare": covered(question.rare, present),
+                "identifiers": identifier_cover(question.identifiers, window),
+                "typed_miss": float(typed and not holds_kind(c.text, question.kind)),
+                "typed_hit": float(typed and holds_kind(c.text, question.kind)),
+                "list_shape": float(question.kind == "list" and bool(HOLDS["list"].search(c.text))),
+                "named": float(c.source in named), "other_named": float(bool(named) and c.source not in named),
+                "rank": 1.0 / c.source, "fused": c.hit.score / top_score,
+                "dangling": float(bool(DANGLING.match(c.text))), "short": float(len(c.text.split()) < 8),
+                "defines": float(question.kind == "definition" and bool(DEFINES.search(c.text))),
+            })
+
+    def read(self, request: ChatRequest) -> Reading:
+        question = read_question(request.question)
+        read = passages(request.hits)
+        found = self.candidates(question, read)
+        if found:
+            self.featurize(question, read, found)
+        return self.score(Reading(question, found, read))
+
+    def score(self, reading: Reading) -> Reading:
+        """Rank the candidates, choose the passage, and rate the answer, with this reader's model."""
+        for c in reading.candidates:
+            c.probability = logistic(self.model["sentence"], [c.features[f] for f in FEATURES])
+        reading.candidates.sort(key=lambda c: -c.probability)
+        evidence = [c for c in reading.candidates if self.can_answer(reading, c)]
+        reading.gate = "" if evidence else self.missing(reading)
+        if evidence and evidence[0] is not reading.candidates[0]:  # the best that can answer leads
+            reading.candidates.remove(evidence[0])
+            reading.candidates.insert(0, evidence[0])
+        reading.answer = self.passage(reading) if reading.candidates else []
+        confidence = logistic(self.model["answer"], reading.features()) if reading.candidates else 0.0
+        reading.confidence = 0.0 if reading.gate else confidence
+        return reading
+
+    @staticmethod
+    def can_answer(reading: Reading, c: Candidate) -> bool:
+        """Evidence of the asked-for kind (a number, a version, a date) that covers the question's identifiers."""
+        question = reading.question
+        required = question.required([p.hit.chunk.title for p in reading.passages.values()])
+        window = reading.window(c).lower()
+        return (all(i.lower() in window for i in required)
+                and (question.kind not in VALUE_KINDS or holds_kind(c.text, question.kind)))
+
+    @staticmethod
+    def missing(reading: Reading) -> str:
+        """Why no candidate can answer, in words for the inspector."""
+        if not reading.candidates:
+            return "no passage to read"
+        question = reading.question
+        required = question.required([p.hit.chunk.title for p in reading.passages.values()])
+        if any(all(i.lower() in reading.window(c).lower() for i in required) for c in reading.candidates):
+            return f"no passage gives a {question.kind}"
+        return "no passage mentions " + ", ".join(required)
+
+    def passage(self, reading: Reading) -> list[Candidate]:
+        """The best sentence in its context: the sentences before and after it in the same section
+        (the answering one is often next to the one that matches the question's words, and a
+        dangling "It ..." needs the one before), or the items after a sentence that opens a list."""
+        best = reading.candidates[0]
+        p = reading.passages[best.source]
+        headings = set(p.headings)
+        last = len(p.spans) - 1
+        if best.text.rstrip().endswith(":"):  # "... one of these constants:" -> the items
+            after = range(best.position + 1, min(best.position + self.max_sentences, last + 1))
+            positions = [best.position, *after]
+        else:
+            positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
+        keep = []
+        for i in positions:
+            if 0 <= i <= last and (i == best.position or p.spans[i] not in headings):
+                keep.append(i)
+            elif i > best.position:
                 break
-            if not any(text in squash(o.text).lower() or squash(o.text).lower() in text for o in chosen):
-                chosen.append(c)  # a sentence quoted twice (chunk overlap) is said once
-        return sorted(chosen, key=lambda c: (c.source, c.position))
+        keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
+        return [Candidate(best.source, i, *p.spans[i], p.sentence(i), p.hit) for i in keep]
 
-    def stream(self, request: ChatRequest) -> Iterator[str]:
-        chosen = self.select(request.question, request) if request.hits else []
-        if not chosen:
+    # --- the ChatModel seam
+    def stream(self, request: ChatRequest) -> Iterator[str | Assessment]:
+        reading = self.read(request) if request.hits else None
+        if reading is None or not reading.answer or reading.confidence < self.threshold:
+            related = tuple(dict.fromkeys(c.source for c in (reading.candidates if reading else [])[:6]))[:3]
             yield NOT_FOUND
+            yield Assessment(reading.confidence if reading else 0.0, related=related)
             return
-        for i, c in enumerate(chosen):
-            sentence = squash(c.text)
-            yield from re.findall(r"\S+\s*", sentence)
-            yield f" [{c.source}]" + ("" if i == len(chosen) - 1 else "\n\n")
+        text = " ".join(squash(c.text) for c in reading.answer)
+        yield from re.findall(r"\S+\s*", text)
+        yield f" [{reading.answer[0].source}]"
+        yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, text)))
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         return question
 
-    def scores(self, request: ChatRequest) -> np.ndarray:
-        """Best sentence score per question, for calibrating the threshold (bench/eval)."""
-        ranked = self.rank(request.question, self.candidates(request))
-        return np.array([ranked[0].score if ranked else 0.0])
+
+def emphasis(question: Question, text: str) -> list[str]:
+    """The phrase of the quote that answers: the typed value nearest the question's terms, else the
+    clause that shares most of the question's words."""
+    clauses = [c.strip() for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", text) if len(c.split()) >= 2]
+    asked = set(question.terms)
+    if question.kind in TYPED and question.kind in HOLDS:
+        typed = [m for m in HOLDS[question.kind].finditer(text) if m.group().strip()]
+        if typed:
+            def distance(m: re.Match) -> int:
+                near = text[max(0, m.start() - 60):m.end() + 60]
+                return -len(asked & terms_of(near))
+            best = min(typed, key=distance)
+            clause = next((c for c in clauses if best.group() in c), best.group())
+            return [clause.rstrip(".,;:")]
+    if not clauses:
+        return []
+    scored = max(clauses, key=lambda c: (len(asked & terms_of(c)), -len(c)))
+    return [scored.rstrip(".,;:")] if asked & terms_of(scored) and scored != text else []
+
+
+def vectorize(reading: Reading) -> np.ndarray:
+    """Candidate features as a matrix (rows in `reading.candidates` order), for fitting."""
+    return np.array([[c.features[f] for f in FEATURES] for c in reading.candidates], dtype=float)

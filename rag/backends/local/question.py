@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.text import STOPWORDS, WORD, content_terms
@@ -13,7 +14,7 @@ NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
                 "fifty|sixty|hundred|thousand|million|billion|once|twice|half|single|double")
 # what a sentence must hold to answer each kind of question
 HOLDS = {
-    "number": re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE),
+    "number": re.compile(rf"(?<![A-Za-z_\d])\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE),
     "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
                        r"October|November|December)\b"),
@@ -46,7 +47,8 @@ KIND_PATTERNS = (  # first match wins
     ("yesno", r"^\s*(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall)\b"),
 )
 KINDS = tuple(kind for kind, _ in KIND_PATTERNS)
-TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence must hold a typed value
+TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence should hold a typed value
+VALUE_KINDS = ("number", "version", "date")  # ... and must: no number, no answer to "how many"
 IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
 NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
@@ -105,6 +107,14 @@ class Question:
     terms: tuple[str, ...]  # content terms, stemmed
     identifiers: tuple[str, ...]
     rare: tuple[str, ...]  # stemmed content terms rare in general English
+
+    def required(self, titles: Sequence[str]) -> list[str]:
+        """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME), version
+        numbers (2.1) or a document's own name (GPLv3 for GPL-3.txt), which the text may not repeat."""
+        words = set().union(*(title_words(t) for t in titles)) if titles else set()
+        return [i for i in self.identifiers
+                if not re.fullmatch(r"[A-Z]{2,6}|[\d.]+|[A-Z]+v?\d(?:\.\d)?", i)
+                and not any(i.lower().startswith(w) for w in words if len(w) >= 3)]
 
     def names(self, title: str) -> bool:
         """Whether the question names this document ("in the Apache licence", "the tar manual", "libtasn1")."""

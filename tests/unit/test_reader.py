@@ -1,0 +1,88 @@
+"""The extractive reader with its fitted weights and the real local embedder: it quotes the passage
+that answers, in context, or refuses with related passages when no passage can answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.backends.local.extractive import FEATURES, ExtractiveChatModel, emphasis, weights
+from rag.backends.local.question import read_question
+from rag.prompt import NOT_FOUND
+from rag.protocols import ChatRequest
+from rag.settings import Settings
+from rag.types import Assessment, Chunk, Hit
+
+GLOBS = ("Applications may also define their own glob patterns. There is also an optional weight attribute which "
+         "is used when resolving conflicts with other glob matches. The default weight value is 50, and the maximum "
+         "is 100. Patterns are matched case-insensitively.")
+GLOB_FILE = ("2.4. The glob files\nThe glob file is a simple list of lines containing a MIME type and pattern, "
+             "separated by a colon. It is deprecated in favour of the globs2 file which also lists the weight of the "
+             "glob rule.")
+LIMITS = ("The size of a name is limited. ASN1_MAX_NAME_SIZE is the longest name a node may have, in characters. "
+          "Longer names are rejected when the definitions are parsed.")
+
+
+def hit(text: str, n: int = 0, title: str = "spec.pdf") -> Hit:
+    chunk = Chunk(f"d:{n}", "d", text, page=1, start=0, end=len(text), title=title, owner="u")
+    return Hit(chunk, score=1.0 / (n + 1), bm25_rank=n + 1, vector_rank=n + 1)
+
+
+@pytest.fixture(scope="module")
+def reader(local_embedder):
+    return ExtractiveChatModel(Settings(), local_embedder)
+
+
+def answer(reader, question: str, *texts: str, titles: tuple[str, ...] = ()) -> tuple[str, Assessment]:
+    hits = [hit(t, i, titles[i] if titles else "spec.pdf") for i, t in enumerate(texts)]
+    parts = list(reader.stream(ChatRequest(question, hits)))
+    assessments = [p for p in parts if isinstance(p, Assessment)]
+    assert len(assessments) == 1 and parts[-1] is assessments[0]  # one Assessment, after the text
+    return "".join(p for p in parts if isinstance(p, str)), assessments[0]
+
+
+def test_the_weights_are_fitted_for_these_features() -> None:
+    model = weights()
+    assert tuple(model["features"]) == FEATURES and len(model["sentence"]["weights"]) == len(FEATURES)
+    assert 0.0 <= model["threshold"] <= 1.0 and "dev half" in model["note"]
+
+
+def test_a_number_question_is_answered_by_the_sentence_with_the_number(reader) -> None:
+    text, assessment = answer(reader, "How heavily is a glob weighted if the file gives no weight?", GLOBS)
+    assert "50" in text and text.endswith("[1]")
+    assert any("50" in phrase for phrase in assessment.emphasis)  # the answering phrase, for the chat's bold
+    assert 0.0 < assessment.confidence <= 1.0
+
+
+def test_a_dangling_sentence_is_quoted_with_the_one_before(reader) -> None:
+    text, _ = answer(reader, "Which file replaced the old list of type patterns, and why?", GLOB_FILE)
+    if text.startswith(NOT_FOUND):
+        pytest.fail("the reader refused a question its source answers")
+    assert "deprecated in favour of the globs2 file" in text
+    assert "The glob file is a simple list" in text  # what "It" is
+    assert "2.4. The glob files" not in text  # the heading is not glued to the sentence
+
+
+def test_a_value_that_is_named_but_never_given_is_refused(reader) -> None:
+    text, assessment = answer(reader, "What is the numeric value of ASN1_MAX_NAME_SIZE?", LIMITS, GLOBS)
+    assert text == NOT_FOUND
+    assert assessment.confidence == 0.0 and assessment.related  # the closest passages, shown as related
+    assert set(assessment.related) <= {1, 2}
+
+
+def test_an_identifier_no_source_mentions_is_refused(reader) -> None:
+    text, assessment = answer(reader, "What does asn1_frobnicate_tree return on success?", LIMITS, GLOBS)
+    assert text == NOT_FOUND and assessment.confidence == 0.0
+
+
+def test_a_question_that_names_a_document_prefers_that_document(reader) -> None:
+    apache = "You may add Your own copyright statement to Your modifications and may provide additional terms."
+    gpl = "You may convey a work based on the Program, or the modifications to produce it, in the form of source code."
+    text, _ = answer(reader, "Under the GPL, may I pass on my changed version as source?", apache, gpl,
+                     titles=("Apache-2.0.txt", "GPL-3.txt"))
+    assert text.endswith("[2]")
+
+
+def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words() -> None:
+    number = read_question("What is the default weight?")
+    assert any("50" in p for p in emphasis(number, "The default weight value is 50, and the maximum is 100."))
+    assert emphasis(read_question("Why is it deprecated?"), "x y") == []
