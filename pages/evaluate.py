@@ -15,7 +15,7 @@ principal = router.page_principal()
 st.title("Evaluate")
 
 origin = ""  # how a generated dataset was made, shown with its size
-source = st.radio("Dataset", ["Generate from my library", "Upload a file", "My chat feedback", "DocChat's QA benchmark"],
+source = st.radio("Dataset", ["Generate from my library", "Upload a file", "My chat feedback", "DocChat's QA benchmark"], key="eval_source",
                   horizontal=True)
 try:
     if source == "DocChat's QA benchmark":  # hand-written questions over documents every machine has

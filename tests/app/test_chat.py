@@ -1,5 +1,8 @@
 """The Chat page through AppTest: streamed answers, citations, source view, inspector, export, errors."""
 
+import html
+import re
+
 from rag.types import Answer
 from tests.app.conftest import app, texts, use_data_dir
 from ui.state import Exchange
@@ -44,8 +47,10 @@ def test_choosing_a_citation_opens_the_source_with_the_span_marked_and_the_page_
     assert not at.exception and not at.error
     assert f"Source [{citation.n}]" in texts(at.subheader)
     page_box = next(h.proto.body for h in at.html if "docchat-page" in h.proto.body)
-    marked = page_box.split('<mark id="docchat-focus">', 1)[1].split("</mark>", 1)[0]
-    assert " ".join(marked.split()) == " ".join(citation.quote.split())
+    marks = [" ".join(m.split()) for m in re.findall(r"<mark[^>]*>(.*?)</mark>", page_box, re.DOTALL)]
+    quote = " ".join(html.escape(citation.quote).split())
+    assert 'id="docchat-focus"' in page_box and marks  # each quoted sentence marked, the first one focused
+    assert quote.startswith(marks[0]) and quote.endswith(marks[-1]) and all(m in quote for m in marks)
     assert at.image and "cited passage highlighted" in at.image[0].captions[0]
     at.button(key="source-close").click().run()
     assert f"Source [{citation.n}]" not in texts(at.subheader) and at.pills[0].value is None
@@ -68,7 +73,7 @@ def test_document_markup_in_answers_and_sources_is_escaped(seeded):
     assert "<script>" in answer.text or "<img" in answer.text  # the answer quotes the markup verbatim
     rendered = at.chat_message[1].markdown[0].value
     assert r"\<script\>" in rendered or r"\<img" in rendered
-    assert "<script>" not in rendered and "<img" not in rendered
+    assert re.search(r"(?<!\\)<", rendered) is None  # every "<" of the document is escaped
     at.pills[0].set_value(answer.citations[0].n).run()
     page_box = next(h.proto.body for h in at.html if "docchat-page" in h.proto.body)
     assert "&lt;script&gt;" in page_box and "<script>" not in page_box and "<img" not in page_box
@@ -124,3 +129,24 @@ def test_feedback_on_an_answer_is_stored_and_becomes_a_dataset(seeded):
         ("down", "Globs are weighted 0-100, default 50.", QUESTION)]
     [item] = feedback_dataset(records)
     assert item.question == QUESTION and item.reference_answer == "Globs are weighted 0-100, default 50."
+
+
+def test_the_answering_phrase_is_in_bold_and_the_inspector_shows_the_confidence(seeded):
+    at = ask(app(CHAT), "What is the default weight of a glob pattern?")
+    answer = at.session_state["docchat"].exchanges[0].answer
+    assert not answer.abstained and answer.emphasis and any("50" in p for p in answer.emphasis)
+    shown = at.chat_message[1].markdown[0].value
+    assert "**" in shown and "50" in shown.split("**")[1]  # the phrase, escaped, between the bold markers
+    captions = [c.value for c in at.expander[0].caption]
+    assert any(c.startswith(f"Answer confidence: {answer.confidence:.0%}") for c in captions)
+
+
+def test_a_refusal_shows_related_passages_not_an_answer(seeded):
+    at = ask(app(CHAT), "What is the default value of XDG_MIME_THUMBNAILER_PATH?")
+    answer = at.session_state["docchat"].exchanges[0].answer
+    assert answer.abstained and not answer.citations and answer.related
+    assert at.chat_message[1].markdown[0].value.startswith("I could not find this in your documents")
+    body = " ".join(m.value for m in at.chat_message[1].markdown)
+    assert "Related passages (they do not answer the question):" in texts(at.chat_message[1].caption)
+    assert f"{answer.related[0].chunk.title}" in body.replace("\\", "")
+    assert not at.pills  # related passages are not citations

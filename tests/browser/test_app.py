@@ -146,9 +146,6 @@ def test_a_refusal_lists_the_related_passages(chromium, local_app, tmp_path):
         shutil.copy(refusal_png, DOCS_DIR / "screenshot-refusal.png")
 
 
-@pytest.mark.xfail(strict=True, reason="the reader's number pattern takes the '1' of 'ASN.1' for a number, so "
-                   "'ASN1_MAX_NAME_SIZE is the maximum number of characters allowed for an ASN.1 identifier.' "
-                   "passes for the asked value and is quoted instead of a refusal")
 def test_a_value_the_manual_names_but_never_gives_is_refused(chromium, local_app):
     page = open_page(chromium, local_app)
     upload_the_manuals(page, local_app)

@@ -66,3 +66,18 @@ def test_llm_metrics_run_through_the_configured_openai_endpoint(tmp_path, local_
     assert scores["llm_context_recall"] == 1.0
     assert scores["factual_correctness"] is not None
     assert any("Globs weigh 50" in p for p in judge.prompts) and any(SOURCE in p for p in judge.prompts)
+
+
+def test_answer_correct_needs_every_keyword_in_an_answer_not_a_refusal():
+    from eval.answer_metrics import abstention_scores
+    from eval.datasets import EvalItem
+    from rag.types import Answer
+
+    item = EvalItem("k", "How heavy?", meta={"keywords": ["50", ["maximum", "max"]]})
+    right = Answer("How heavy?", "How heavy?", text="The default weight is 50; the max is 100. [1]")
+    half = Answer("How heavy?", "How heavy?", text="The default weight is 50. [1]")
+    refused = Answer("How heavy?", "How heavy?", text="50 max", abstained=True)
+    assert abstention_scores(item, right)["answer_correct"] == 1.0
+    assert abstention_scores(item, half)["answer_correct"] == 0.0
+    assert abstention_scores(item, refused)["answer_correct"] == 0.0
+    assert "answer_correct" not in abstention_scores(EvalItem("n", "q"), right)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question
+from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question, title_words
 from rag.errors import ConfigError
 from rag.guard import FLAG, looks_like_injection
 from rag.prompt import NOT_FOUND
@@ -32,7 +32,7 @@ from rag.text import clean_with_offsets, content_terms, heading_spans, sentence_
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
-MAX_CANDIDATES = 64  # sentences embedded per question: keeps the first token fast
+MAX_CANDIDATES = 32  # sentences embedded per question (each also under its heading): keeps the first token fast
 MIN_WORDS = 4
 LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
 DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however|but|also|therefore|thus|hence|"
@@ -96,6 +96,11 @@ class Passage:
 
     def sentence(self, i: int) -> str:
         return self.text[self.spans[i][0]:self.spans[i][1]] if 0 <= i < len(self.spans) else ""
+
+    def fragment(self, i: int) -> bool:
+        """Sentence `i` is the tail of one the chunk boundary cut ("...SIZE];'). ASN1_MAX...")."""
+        text = self.sentence(i)
+        return i == 0 and self.hit.chunk.start > 0 and not (text[:1].isupper() or text[:1].isdigit())
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
@@ -176,6 +181,8 @@ class ExtractiveChatModel:
             for position, (start, end) in enumerate(p.spans):
                 text = p.text[start:end]
                 key = squash(text).lower()
+                if p.fragment(position):
+                    continue  # the tail of a sentence the chunk cut: not quotable on its own
                 if (start, end) not in headings and quotable(text) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))
@@ -242,6 +249,8 @@ class ExtractiveChatModel:
         reading.candidates.sort(key=lambda c: -c.probability)
         evidence = [c for c in reading.candidates if self.can_answer(reading, c)]
         reading.gate = "" if evidence else self.missing(reading)
+        unnamed = self.unmentioned(reading)
+        reading.gate = reading.gate or (f"no passage mentions {', '.join(unnamed)}" if unnamed else "")
         if evidence and evidence[0] is not reading.candidates[0]:  # the best that can answer leads
             reading.candidates.remove(evidence[0])
             reading.candidates.insert(0, evidence[0])
@@ -258,6 +267,13 @@ class ExtractiveChatModel:
         window = reading.window(c).lower()
         return (all(i.lower() in window for i in required)
                 and (question.kind not in VALUE_KINDS or holds_kind(c.text, question.kind)))
+
+    @staticmethod
+    def unmentioned(reading: Reading) -> list[str]:
+        """Names in the question ("Project Falcon") that no passage, nor any document's title, mentions."""
+        text = " ".join(p.text for p in reading.passages.values()).lower()
+        titles = set().union(*(title_words(p.hit.chunk.title) for p in reading.passages.values()))
+        return [w for w in reading.question.proper_nouns() if w.lower() not in text and w.lower() not in titles]
 
     @staticmethod
     def missing(reading: Reading) -> str:
@@ -285,7 +301,7 @@ class ExtractiveChatModel:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
         keep = []
         for i in positions:
-            if 0 <= i <= last and (i == best.position or p.spans[i] not in headings):
+            if 0 <= i <= last and (i == best.position or (p.spans[i] not in headings and not p.fragment(i))):
                 keep.append(i)
             elif i > best.position:
                 break
@@ -300,10 +316,11 @@ class ExtractiveChatModel:
             yield NOT_FOUND
             yield Assessment(reading.confidence if reading else 0.0, related=related)
             return
-        text = " ".join(squash(c.text) for c in reading.answer)
-        yield from re.findall(r"\S+\s*", text)
-        yield f" [{reading.answer[0].source}]"
-        yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, text)))
+        for i, c in enumerate(reading.answer):  # each sentence cites its source: each is checked on its own
+            yield from re.findall(r"\S+\s*", squash(c.text))
+            yield f" [{c.source}]" + (" " if i < len(reading.answer) - 1 else "")
+        best = squash(reading.candidates[0].text)
+        yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, best)))
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         return question
@@ -312,7 +329,9 @@ class ExtractiveChatModel:
 def emphasis(question: Question, text: str) -> list[str]:
     """The phrase of the quote that answers: the typed value nearest the question's terms, else the
     clause that shares most of the question's words."""
-    clauses = [c.strip() for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", text) if len(c.split()) >= 2]
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    clauses = [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", s)
+               if len(c.split()) >= 2]
     asked = set(question.terms)
     if question.kind in TYPED and question.kind in HOLDS:
         typed = [m for m in HOLDS[question.kind].finditer(text) if m.group().strip()]

@@ -14,7 +14,7 @@ NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
                 "fifty|sixty|hundred|thousand|million|billion|once|twice|half|single|double")
 # what a sentence must hold to answer each kind of question
 HOLDS = {
-    "number": re.compile(rf"(?<![A-Za-z_\d])\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE),
+    "number": re.compile(rf"(?<![\w.])\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE),
     "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
                        r"October|November|December)\b"),
@@ -115,6 +115,12 @@ class Question:
         return [i for i in self.identifiers
                 if not re.fullmatch(r"[A-Z]{2,6}|[\d.]+|[A-Z]+v?\d(?:\.\d)?", i)
                 and not any(i.lower().startswith(w) for w in words if len(w) >= 3)]
+
+    def proper_nouns(self) -> list[str]:
+        """Capitalised words after the first ("Project Falcon", "Eclipse"): names the evidence must mention."""
+        first = (WORD.findall(self.text) or [""])[0]
+        return [w for w in re.findall(r"(?<![\w-])[A-Z][a-z]+[A-Za-z]*\b", self.text)
+                if w != first and not re.fullmatch(NUMBER_WORDS, w.lower())]
 
     def names(self, title: str) -> bool:
         """Whether the question names this document ("in the Apache licence", "the tar manual", "libtasn1")."""
