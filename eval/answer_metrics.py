@@ -119,8 +119,8 @@ def abstention_scores(item: EvalItem, answer: Answer) -> dict:
     out = {"false_abstention": float(answer.abstained)}
     keywords = item.meta.get("keywords")
     if keywords:
-        text = " ".join(answer.text.split()).lower()
-        variants = [k if isinstance(k, list) else [k] for k in keywords]
-        out["answer_correct"] = float(not answer.abstained and all(
-            any(" ".join(v.split()).lower() in text for v in options) for options in variants))
+        from eval.qa.dataset import mentions
+
+        variants = [tuple(k) if isinstance(k, list) else (k,) for k in keywords]
+        out["answer_correct"] = float(not answer.abstained and all(mentions(answer.text, v) for v in variants))
     return out

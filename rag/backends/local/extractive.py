@@ -20,8 +20,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question, title_words
 from rag.errors import ConfigError
 from rag.guard import FLAG, looks_like_injection
@@ -106,6 +104,10 @@ class Passage:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
         return before[-1] if before else self.hit.chunk.section
 
+    def window(self, c: Candidate) -> str:
+        """A candidate with its heading and the sentences either side: the evidence its terms are looked up in."""
+        return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, self.sentence(c.position + 1)])
+
 
 @dataclass
 class Reading:
@@ -116,9 +118,15 @@ class Reading:
     answer: list[Candidate] = field(default_factory=list)  # the sentences quoted, in text order
     gate: str = ""  # why no passage can answer (then the reader refuses whatever the scores say)
 
-    def window(self, c: Candidate) -> str:
-        p = self.passages[c.source]
-        return " ".join([p.heading_before(c.start), p.sentence(c.position - 1), c.text, p.sentence(c.position + 1)])
+    @functools.cached_property
+    def required(self) -> list[str]:
+        """The question's identifiers an answer must contain (see Question.required)."""
+        return self.question.required([p.hit.chunk.title for p in self.passages.values()])
+
+    def covers(self, c: Candidate) -> bool:
+        """Whether the candidate's window holds every required identifier."""
+        window = self.passages[c.source].window(c).lower()
+        return all(i.lower() in window for i in self.required)
 
     def features(self) -> list[float]:
         """The answer-level evidence the confidence is fitted on."""
@@ -175,7 +183,6 @@ class ExtractiveChatModel:
     # --- reading
     def candidates(self, question: Question, read: dict[int, Passage]) -> list[Candidate]:
         found, seen = [], set()
-        self.repeats = Counter(squash(p.text[a:b]).lower() for p in read.values() for a, b in p.spans)
         for n, p in read.items():
             headings = set(p.headings)
             for position, (start, end) in enumerate(p.spans):
@@ -209,12 +216,12 @@ class ExtractiveChatModel:
         in_context = {id(c): float(s) for c, s in zip(shortlist, scores[len(shortlist):], strict=True)}
         best_semantic = max(similarity.values(), default=0.0)
         named = {n for n, p in read.items() if question.names(p.hit.chunk.title)}
-        repeats = self.repeats
+        repeats = Counter(squash(p.text[a:b]).lower() for p in read.values() for a, b in p.spans)
         top_score = max((p.hit.score for p in read.values()), default=1.0) or 1.0
         by_place = {(c.source, c.position): c for c in found}
         for c in found:
             p = read[c.source]
-            window = " ".join([p.heading_before(c.start), p.sentence(c.position - 1), c.text, p.sentence(c.position + 1)])
+            window = p.window(c)
             present = terms_of(window)
             neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
             semantic = similarity.get(id(c), 0.0)
@@ -262,11 +269,8 @@ class ExtractiveChatModel:
     @staticmethod
     def can_answer(reading: Reading, c: Candidate) -> bool:
         """Evidence of the asked-for kind (a number, a version, a date) that covers the question's identifiers."""
-        question = reading.question
-        required = question.required([p.hit.chunk.title for p in reading.passages.values()])
-        window = reading.window(c).lower()
-        return (all(i.lower() in window for i in required)
-                and (question.kind not in VALUE_KINDS or holds_kind(c.text, question.kind)))
+        kind = reading.question.kind
+        return reading.covers(c) and (kind not in VALUE_KINDS or holds_kind(c.text, kind))
 
     @staticmethod
     def unmentioned(reading: Reading) -> list[str]:
@@ -280,11 +284,9 @@ class ExtractiveChatModel:
         """Why no candidate can answer, in words for the inspector."""
         if not reading.candidates:
             return "no passage to read"
-        question = reading.question
-        required = question.required([p.hit.chunk.title for p in reading.passages.values()])
-        if any(all(i.lower() in reading.window(c).lower() for i in required) for c in reading.candidates):
-            return f"no passage gives a {question.kind}"
-        return "no passage mentions " + ", ".join(required)
+        if any(reading.covers(c) for c in reading.candidates):
+            return f"no passage gives a {reading.question.kind}"
+        return "no passage mentions " + ", ".join(reading.required)
 
     def passage(self, reading: Reading) -> list[Candidate]:
         """The best sentence in its context: the sentences before and after it in the same section
@@ -347,7 +349,3 @@ def emphasis(question: Question, text: str) -> list[str]:
     scored = max(clauses, key=lambda c: (len(asked & terms_of(c)), -len(c)))
     return [scored.rstrip(".,;:")] if asked & terms_of(scored) and scored != text else []
 
-
-def vectorize(reading: Reading) -> np.ndarray:
-    """Candidate features as a matrix (rows in `reading.candidates` order), for fitting."""
-    return np.array([[c.features[f] for f in FEATURES] for c in reading.candidates], dtype=float)
