@@ -36,7 +36,9 @@ class Index(Protocol):
 
     def upsert_many(self, items: Sequence[Upsert]) -> None:
         """`upsert` for several documents in one write (the local index: one commit); each document
-        is still replaced whole or not at all, and a doc_id given twice keeps its last version."""
+        is still replaced whole or not at all, and a doc_id given twice keeps its last version.
+        An index with `keeps_sentences = True` also takes `sentences`: per item, per chunk, the
+        vectors of its sentences (rag/ingest/context.py), for rescoring at sentence grain."""
         ...
 
     def delete(self, doc_id: str, principal: Principal) -> None:

@@ -46,9 +46,20 @@ class Settings(BaseSettings):
     # --- retrieval
     top_k: int = Field(6, description="Chunks retrieved per question and given to the chat model.")
     candidates: int = Field(50, description="Candidates each retriever contributes before fusion.")
-    rrf_k: int = Field(60, description="Reciprocal rank fusion constant (higher flattens rank differences).")
-    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
-    vector_weight: float = Field(1.0, description="Weight of the vector ranking in the fusion.")
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex", description="Local index: how the BM25 and dense rankings are fused. `convex`: "
+        "`RAG_VECTOR_SHARE` x the min-max normalised dense score + the rest x the normalised BM25 score (best on "
+        "paraphrased questions, docs/evaluation.md); `rrf`: reciprocal rank fusion with `RAG_RRF_K` and the two weights."
+    )
+    vector_share: float = Field(0.8, ge=0.0, le=1.0, description="`convex` fusion: share of the dense score (0-1).")
+    sentence_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="Local index: share of a chunk's best-matching sentence in its dense score, "
+        "the rest being the whole chunk's cosine. Each sentence is embedded at ingest (about 2x the embedding time, "
+        "float16 in memory: ~5 KB per chunk). 0: chunk vectors only, and sentences are not embedded."
+    )
+    rrf_k: int = Field(60, description="`rrf` fusion: reciprocal rank fusion constant (higher flattens rank differences).")
+    bm25_weight: float = Field(1.0, description="`rrf` fusion: weight of the BM25 ranking.")
+    vector_weight: float = Field(1.0, description="`rrf` fusion: weight of the vector ranking.")
 
     # --- answers
     answer_threshold: float | None = Field(
