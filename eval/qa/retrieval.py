@@ -57,6 +57,10 @@ def engine_ranker(engine: Engine, mode: Mode, k: int = 10) -> Ranker:
     return lambda q: [h.chunk for h in engine.search(q.item.question, QA_USER, k=k, mode=mode)]
 
 
+def rankers(engine: Engine) -> dict[str, Ranker]:
+    return {mode: engine_ranker(engine, mode) for mode in MODES}
+
+
 def run(engine: Engine, questions: Sequence[Question], rankers: dict[str, Ranker]) -> dict[str, list[dict]]:
     """ranker name -> one row per answerable question."""
     answerable = [q for q in questions if q.item.answerable]

@@ -137,3 +137,20 @@ def test_the_embedder_reads_the_name_and_path_but_the_chunk_stays_verbatim():
                                      "The parser is case sensitive. Keywords are upper case.")
     assert sentence_texts(chunk) == ["libtasn1: The parser is case sensitive.", "libtasn1: Keywords are upper case."]
     assert chunk.text.startswith("The parser is case sen-\n")
+
+
+def test_quote_recall_counts_the_part_of_a_quote_the_chunks_cover():
+    from eval.qa.bench import Span
+    from eval.qa.retrieval import covered, score
+
+    span = Span("d", 2, 100, 200)
+    half = Chunk("d:1", "d", "x" * 100, 2, 150, 250)
+    other_page = Chunk("d:2", "d", "x" * 300, 3, 0, 300)
+    whole = Chunk("d:3", "d", "x" * 300, 2, 50, 350)
+    assert covered([half], [span]) == 0.5 and covered([other_page], [span]) == 0.0
+    assert covered([half, Chunk("d:4", "d", "x" * 60, 2, 90, 150)], [span]) == 1.0  # together, not double
+    from eval.qa.dataset import load
+
+    q = next(q for q in load() if q.item.answerable)
+    row = score(q, [other_page, half, whole], [span])
+    assert (row["rank"], row["hit@1"], row["hit@5"], row["mrr@10"], row["recall@5"]) == (3, 0.0, 1.0, 1 / 3, 1.0)

@@ -27,6 +27,7 @@ from rag.types import Chunk, Document, Hit, Mode, Principal
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
+BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 NO_WRITE = "Check free disk space and that DocChat may write there (RAG_DATA_DIR); nothing was changed."
 
 
@@ -151,7 +152,7 @@ class LocalHybridIndex:
         words = " ".join(w.lower() for w in WORDS.findall(text))
         if not words:
             return []
-        query, _errors = self.index.parse_query_lenient(words, ["text", "section"], field_boosts={"section": 0.5})
+        query, _errors = self.index.parse_query_lenient(words, ["text", "section", "title"], field_boosts=BOOSTS)
         clauses = [(tantivy.Occur.Must, self._term("kind", "chunk")), *self._scope(principal, doc_ids),
                    (tantivy.Occur.Must, query)]
         searcher = self.index.searcher()
