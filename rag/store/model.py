@@ -16,7 +16,7 @@ from rag.types import Answer, Chunk, Citation, Hit
 CONVERSATION_ID = re.compile(r"^[0-9a-f]{32}$")
 RUN_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 TITLE_CHARS = 80
-MAX_TURN_CHARS = 600_000  # a turn's JSON; the Azure backend splits it into 30,000-character properties
+MAX_TURN_CHARS = 500_000  # a turn's JSON: two entities on Table Storage, well under its 4 MiB transaction
 
 
 @dataclass(frozen=True)

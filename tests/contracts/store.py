@@ -65,7 +65,7 @@ class StoreContract:
     def test_a_turn_over_the_limit_is_refused_and_nothing_is_written(self, store, users):
         info = store.create(users["alice"])
         with pytest.raises(InvalidDocument):
-            store.append(info.conv_id, users["alice"], "Huge?", answer("Huge?", size=700_000))
+            store.append(info.conv_id, users["alice"], "Huge?", answer("Huge?", size=200_000))
         assert store.conversation(info.conv_id, users["alice"]).turns == ()
 
     def test_listing_is_newest_first_titled_by_first_question_and_renamable(self, store, users):

@@ -1,0 +1,107 @@
+"""AzureTableStore against a real Azurite Table service (started once per session): the Store contract,
+two replicas on one account, and the limits (64 KiB per property, 1 MiB per entity) honoured."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from rag.errors import ConfigError
+from rag.settings import Settings
+from rag.store.tables import PART, AzureTableStore, pack, unpack
+from tests.azure.test_blobs import DEV_KEY, Secrets, free_port, wait_for
+from tests.contracts.store import StoreContract, answer
+
+AZURITE_TABLE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "azurite-table"
+
+
+@pytest.fixture(scope="session")
+def azurite_tables(tmp_path_factory):
+    if not AZURITE_TABLE.exists() or shutil.which("node") is None:
+        pytest.fail(f"Azurite is not installed ({AZURITE_TABLE}); run `make system-deps` to install it")
+    port, location = free_port(), tmp_path_factory.mktemp("azurite-table")
+    process = subprocess.Popen(
+        [str(AZURITE_TABLE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--location", str(location),
+         "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port, process)
+        yield (f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DEV_KEY};"
+               f"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def table_store(connection_string: str, table: str) -> AzureTableStore:
+    settings = Settings(store="azure", azure_storage_table=table)
+    return AzureTableStore(settings, secrets=Secrets({"azure-storage-connection-string": connection_string}))
+
+
+@pytest.fixture
+def table_name():
+    return "t" + uuid.uuid4().hex[:16]
+
+
+class TestAzuriteTableStoreContract(StoreContract):
+    @pytest.fixture
+    def store(self, azurite_tables, table_name):
+        return table_store(azurite_tables, table_name)
+
+    @pytest.fixture
+    def twin(self, azurite_tables, table_name):
+        return table_store(azurite_tables, table_name)
+
+
+def test_long_strings_are_split_under_the_property_limit():
+    text = "é" * (PART * 3 + 7)
+    props = pack(text)
+    assert list(props) == ["d00", "d01", "d02", "d03"] and all(len(v) * 2 <= 64 * 1024 for v in props.values())
+    assert unpack({**props, "PartitionKey": "p", "RowKey": "r"}) == text
+
+
+def test_a_large_turn_is_stored_as_several_entities_each_under_a_mib(azurite_tables, table_name):
+    store = table_store(azurite_tables, table_name)
+    me = uuid.uuid4().hex
+    from rag.types import Principal
+
+    alice = Principal(me)
+    info = store.create(alice)
+    store.append(info.conv_id, alice, "Big?", answer("Big?", size=115_000))
+    entities = list(store.table.query_entities("RowKey ge 't_' and RowKey lt 't`'"))
+    assert len(entities) >= 2
+    assert all(sum(len(v) * 2 for v in e.values() if isinstance(v, str)) < 1024 * 1024 for e in entities)
+    assert len(store.conversation(info.conv_id, alice).turns[0].answer.hits[0].chunk.text) == 115_017
+
+
+def test_nothing_a_user_typed_becomes_a_key(azurite_tables, table_name):
+    from rag.types import Principal
+
+    store = table_store(azurite_tables, table_name)
+    odd = Principal("o'brien/#?\\x", groups=("fin'ance/#?",))
+    info = store.create(odd)
+    store.append(info.conv_id, odd, "q", answer("q"))
+    store.share(info.conv_id, odd, "fin'ance/#?")
+    keys = [(e["PartitionKey"], e["RowKey"]) for e in store.table.list_entities()]
+    assert all(ch not in pk + rk for pk, rk in keys for ch in "'/#?\\")
+
+
+def test_an_invalid_table_name_or_no_endpoint_says_what_to_set():
+    with pytest.raises(ConfigError, match="RAG_AZURE_STORAGE_TABLE"):
+        AzureTableStore(Settings(store="azure", azure_storage_table="no-dashes"))
+    with pytest.raises(ConfigError, match="RAG_AZURE_STORAGE_TABLE_URL"):
+        AzureTableStore(Settings(store="azure"), secrets=Secrets({}))
+
+
+def test_the_table_endpoint_is_derived_from_the_blob_account_and_keyless():
+    from tests.azure.fake_openai import FakeCredential
+
+    store = AzureTableStore(Settings(store="azure", azure_storage_account_url="https://acct.blob.core.windows.net"),
+                            credential=FakeCredential())
+    assert store.table.url.startswith("https://acct.table.core.windows.net")
+    assert store.table.credential.__class__ is FakeCredential
