@@ -116,3 +116,20 @@ def sidebar(engine: Engine, principal: Principal) -> None:
         if state.confirm_chat_delete() == state.ALL:
             confirm(engine, principal, state.ALL, f"all {len(mine)} of your conversations" if not query
                     else "all your conversations")
+
+
+def delete_my_data(engine: Engine, principal: Principal) -> None:
+    """Settings page: every conversation, feedback record and document of the user, after a confirmation."""
+    st.subheader("Your data")
+    if not st.toggle("I want to delete all my data: conversations, feedback and the documents I uploaded",
+                     key="delete-my-data-armed"):
+        return
+    if st.button("Delete all my data", type="primary", icon=":material/delete_forever:"):
+        try:
+            removed = engine.delete_my_data(principal)
+        except RagError as exc:
+            st.error(str(exc))
+            return
+        state.new_chat()
+        st.success(f"Removed {removed['conversations']} conversations, {removed['feedback']} feedback records "
+                   f"and {removed['documents']} documents.")

@@ -106,3 +106,15 @@ def test_shared_read_only_with_a_group_and_unshared_at_once(seeded, monkeypatch)
     assert "How are glob patterns weighted?" not in sidebar_buttons(app(CHAT, user=outsider))
     at.sidebar.selectbox(key=f"{conv_id}-share").set_value("Not shared").run()
     assert "How are glob patterns weighted?" not in sidebar_buttons(app(CHAT, user=member))
+
+
+def test_delete_all_my_data_from_the_settings_page_says_what_was_removed(seeded):
+    at = ask(app(CHAT), QUESTION)
+    at.switch_page("pages/settings.py").run()
+    assert not at.exception and "store" in at.dataframe[0].value["seam"].tolist()
+    assert not [b for b in at.button if b.label == "Delete all my data"]  # armed first
+    at.toggle(key="delete-my-data-armed").set_value(True).run()
+    next(b for b in at.button if b.label == "Delete all my data").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value == "Removed 1 conversations, 0 feedback records and 2 documents."
+    assert engine().documents(Principal("local")) == [] and engine().conversations(Principal("local")) == []

@@ -105,3 +105,29 @@ def test_the_table_endpoint_is_derived_from_the_blob_account_and_keyless():
                             credential=FakeCredential())
     assert store.table.url.startswith("https://acct.table.core.windows.net")
     assert store.table.credential.__class__ is FakeCredential
+
+
+def test_two_engines_on_one_account_see_each_others_conversations_feedback_and_runs(azurite_tables, table_name,
+                                                                                   tmp_path):
+    from eval.feedback import read_feedback, record_feedback
+    from eval.runs import list_runs, load_run, save_run
+    from rag.engine import Engine
+    from rag.types import Principal
+
+    secrets = Secrets({"azure-storage-connection-string": azurite_tables})
+    settings = [Settings(data_dir=tmp_path / f"pod{i}", store="azure", azure_storage_table=table_name) for i in (1, 2)]
+    pod1, pod2 = (Engine(s, secrets=secrets) for s in settings)  # two replicas: nothing shared but the account
+    me = Principal(f"me-{uuid.uuid4().hex[:6]}", groups=("team",))
+    conv = pod1.new_conversation(me).conv_id
+    pod1.keep_turn(conv, me, answer("Asked on pod 1?"))
+    pod2.keep_turn(conv, me, answer("Continued on pod 2?"))
+    record_feedback(pod2.store, me, answer("Continued on pod 2?"), "down", "better", conv, 2)
+    save_run({"run_id": "20261201T000000Z-pod001", "created_at": "2026-12-01", "configs": [{"name": "hybrid"}],
+              "summary": {"hybrid": {"hit@5": 1.0}}, "rows": [{"id": "1", "config": "hybrid"}]}, pod1.store)
+    seen = pod1.conversation(conv, me)
+    assert [t.question for t in seen.turns] == ["Asked on pod 1?", "Continued on pod 2?"]
+    assert seen.turns[1].feedback["correction"] == "better"
+    assert [r["rating"] for r in read_feedback(pod1.store, me)] == ["down"]
+    assert [r["run_id"] for r in list_runs(pod2.store)] == ["20261201T000000Z-pod001"]
+    assert load_run(pod2.store, "20261201T000000Z-pod001")["rows"] == [{"id": "1", "config": "hybrid"}]
+    assert not (tmp_path / "pod1" / "store.sqlite3").exists()  # nothing a user creates is on the pod's disk
