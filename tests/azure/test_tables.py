@@ -131,3 +131,43 @@ def test_two_engines_on_one_account_see_each_others_conversations_feedback_and_r
     assert [r["run_id"] for r in list_runs(pod2.store)] == ["20261201T000000Z-pod001"]
     assert load_run(pod2.store, "20261201T000000Z-pod001")["rows"] == [{"id": "1", "config": "hybrid"}]
     assert not (tmp_path / "pod1" / "store.sqlite3").exists()  # nothing a user creates is on the pod's disk
+
+
+def racing(store, twin_write):
+    """`store` whose first read of a header is followed by `twin_write` (another pod) before it writes."""
+    original, raced = store._owned, []
+
+    def owned(conv_id, principal):
+        header = original(conv_id, principal)
+        if not raced:
+            raced.append(twin_write(conv_id, principal))
+        return header
+
+    store._owned = owned
+    return raced
+
+
+def test_a_turn_number_taken_meanwhile_retries_with_the_next_one(azurite_tables, table_name):
+    from rag.types import Principal
+
+    store, twin = table_store(azurite_tables, table_name), table_store(azurite_tables, table_name)
+    me = Principal(uuid.uuid4().hex)
+    conv = store.create(me).conv_id
+    raced = racing(store, lambda c, p: twin.append(c, p, "from the other pod", answer("x")).n)
+    assert store.append(conv, me, "mine", answer("mine")).n == 2 and raced == [1]
+    assert [t.question for t in twin.conversation(conv, me).turns] == ["from the other pod", "mine"]
+
+
+def test_a_stale_etag_is_refused_and_retried_so_no_update_is_lost(azurite_tables, table_name):
+    from rag.types import Principal
+
+    store, twin = table_store(azurite_tables, table_name), table_store(azurite_tables, table_name)
+    me = Principal(uuid.uuid4().hex, groups=("team",))
+    conv = store.create(me).conv_id
+    raced = racing(store, lambda c, p: twin.rename(c, p, "Renamed on the other pod").title)
+    attempts, update = [], store._update_header
+    store._update_header = lambda header, changes: attempts.append(header.metadata["etag"]) or update(header, changes)
+    store.share(conv, me, "team")  # its first update carries the ETag read before the rename: 412, re-read
+    info = twin.conversation(conv, me).info
+    assert raced and info.title == "Renamed on the other pod" and info.shared_with == "team"
+    assert len(attempts) == 2 and attempts[0] != attempts[1]  # refused once under the stale ETag
