@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     blobs: str = Field("local", description="Blob store backend: `local` (files under the data dir) or `azure`.")
     chat: str = Field("extractive", description="Chat model: `extractive` (offline, quotes sources), `openai`, `azure`.")
     secrets: str = Field("env", description="Secret store: `env` (environment / .streamlit/secrets.toml) or `keyvault`.")
+    store: str = Field("local", description="Store of conversations, feedback and evaluation runs: `local` (SQLite "
+                       "file `store.sqlite3` in the data dir) or `azure` (Table Storage in the storage account).")
+    conversation_retention_days: int = Field(
+        0, ge=0, description="Days a conversation is kept after its last turn (expired ones are deleted when DocChat "
+        "starts); 0: forever.")
 
     # --- identity
     auth_mode: Literal["none", "proxy", "oidc"] = Field(
@@ -116,6 +121,10 @@ class Settings(BaseSettings):
     azure_semantic: bool = Field(False, description="Use the Azure AI Search semantic ranker on hybrid queries.")
     azure_storage_account_url: str = Field("", description="Blob endpoint, https://ACCOUNT.blob.core.windows.net.")
     azure_storage_container: str = Field("docchat", description="Private blob container for originals.")
+    azure_storage_table_url: str = Field(
+        "", description="Table endpoint for `RAG_STORE=azure`, https://ACCOUNT.table.core.windows.net; empty: the "
+        "account of RAG_AZURE_STORAGE_ACCOUNT_URL.")
+    azure_storage_table: str = Field("docchat", description="Table (created on first use) holding conversations, feedback and runs.")
     azure_keyvault_url: str = Field("", description="Key Vault URL, https://NAME.vault.azure.net, for `RAG_SECRETS=keyvault`.")
     azure_search_manage_index: bool = Field(
         True, description="Create or update the AI Search index schema on first use (needs Search Service Contributor); "

@@ -181,6 +181,20 @@ module blobEndpoint 'modules/private-endpoint.bicep' = {
   }
 }
 
+module tableEndpoint 'modules/private-endpoint.bicep' = {
+  scope: rg
+  name: 'pe-table'
+  params: {
+    name: 'pe-${names.storage}-table'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: storage.outputs.id
+    groupId: 'table'
+    privateDnsZoneId: network.outputs.tableDnsZoneId
+  }
+}
+
 module searchEndpoint 'modules/private-endpoint.bicep' = {
   scope: rg
   name: 'pe-search'

@@ -134,6 +134,7 @@ ROLE_IDS = {
     "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
     "Search Service Contributor": "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 }
@@ -157,6 +158,7 @@ def _assignments() -> list[tuple[str, str, str, object]]:
         ("appPrincipalId", "Cognitive Services OpenAI User", "openai"),
         ("appPrincipalId", "Search Index Data Contributor", "search"),
         ("appPrincipalId", "Storage Blob Data Contributor", "containers"),
+        ("appPrincipalId", "Storage Table Data Contributor", "storage"),
         ("appPrincipalId", "Key Vault Secrets User", "vault"),
         ("indexAdminPrincipalId", "Search Service Contributor", "search"),
         ("kubeletObjectId", "AcrPull", "acr"),
@@ -180,9 +182,9 @@ def test_no_owner_or_contributor_anywhere():
 def test_private_endpoints_for_every_data_service():
     main = parse(INFRA / "main.bicep")["modules"]
     groups = {m["config"]["params"]["groupId"] for m in main.values() if m["detail"]["path"] == "modules/private-endpoint.bicep"}
-    assert groups == {"blob", "searchService", "account", "vault"}
+    assert groups == {"blob", "table", "searchService", "account", "vault"}
     assert one("Microsoft.Network/virtualNetworks")
-    assert len(resources("Microsoft.Network/privateDnsZones")) == 1  # one looped declaration over the four zones
+    assert len(resources("Microsoft.Network/privateDnsZones")) == 1  # one looped declaration over the five zones
 
 
 def test_log_analytics_has_saved_queries_and_a_restart_alert():
