@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(50.0, description="Largest accepted upload, in MB.")
     max_pages: int = Field(5000, description="Most pages (PDF pages, DOCX sections) accepted in one document.")
     max_unzipped_mb: float = Field(200.0, description="Largest decompressed size of a DOCX, in MB (zip-bomb guard).")
+    ocr_max_pages: int = Field(500, description="Most pages read by OCR in one document (scanned PDF pages, image frames); OCR takes about 2 s a page.")
+    ocr_max_megapixels: float = Field(50.0, description="Largest image (or rendered PDF page) OCR decodes, in megapixels (decompression-bomb guard).")
     chunk_tokens: int = Field(200, description="Target chunk size in the embedder's own tokens (capped at its input window).")
     chunk_overlap: int = Field(40, description="Overlap between neighbouring chunks, in embedder tokens (about 20 %).")
     embed_batch: int = Field(64, description="Texts per embedding batch.")
