@@ -57,7 +57,11 @@ def open_image(data: bytes, max_megapixels: float) -> Image.Image:
 
 
 def frame_count(image: Image.Image) -> int:
-    return max(1, int(getattr(image, "n_frames", 1) or 1))
+    """Pages of the image; a TIFF counts its frames by reading each frame's header."""
+    try:
+        return max(1, int(getattr(image, "n_frames", 1) or 1))
+    except DECODE_ERRORS as exc:  # found by tests/security/test_fuzz.py: "Missing dimensions" in a later frame
+        raise InvalidDocument("This image is damaged: one of its pages cannot be read.") from exc
 
 
 def frame(image: Image.Image, index: int, max_megapixels: float) -> Image.Image:
