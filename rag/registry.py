@@ -29,6 +29,10 @@ BACKENDS: dict[str, dict[str, str]] = {
         "azure": "rag.backends.azure.openai:AzureOpenAIChatModel",
         "scripted": "rag.backends.scripted:ScriptedChatModel",
     },
+    "parser": {  # of PDFs and images; "local" is a parser per kind (rag.ingest.pipeline.parsers builds it)
+        "local": "rag.ingest.pipeline:local_parsers",
+        "azure": "rag.backends.azure.docintel:AzureDocumentParser",
+    },
     "secrets": {
         "env": "rag.backends.local.secrets:EnvSecretStore",
         "keyvault": "rag.backends.azure.keyvault:KeyVaultSecretStore",

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     index: str = Field("local", description="Index backend: `local` (tantivy + numpy) or `azure` (AI Search).")
     blobs: str = Field("local", description="Blob store backend: `local` (files under the data dir) or `azure`.")
     chat: str = Field("extractive", description="Chat model: `extractive` (offline, quotes sources), `openai`, `azure`.")
+    parser: Literal["local", "azure"] = Field(
+        "local", description="Parser of PDFs and images: `local` (pypdf, Tesseract OCR for scans) or `azure` (AI Document Intelligence)."
+    )
     secrets: str = Field("env", description="Secret store: `env` (environment / .streamlit/secrets.toml) or `keyvault`.")
 
     # --- identity
@@ -111,6 +114,12 @@ class Settings(BaseSettings):
     azure_search_manage_index: bool = Field(
         True, description="Create or update the AI Search index schema on first use (needs Search Service Contributor); "
         "set false when infrastructure provisions the index."
+    )
+    azure_docintel_endpoint: str = Field("", description="Azure AI Document Intelligence endpoint, https://NAME.cognitiveservices.azure.com, for `RAG_PARSER=azure`.")
+    azure_docintel_model: str = Field("prebuilt-layout", description="Document Intelligence model: `prebuilt-layout` (text, words, tables) or `prebuilt-read` (text and words, cheaper).")
+    azure_docintel_scanned_only: bool = Field(
+        False, description="With `RAG_PARSER=azure`, send only the PDF pages without a text layer (and images) to Document "
+        "Intelligence, one page at a time; the other pages keep their text layer, to keep cost down."
     )
     openai_embedding_model: str = Field("text-embedding-3-small", description="Embedding model sent to the OpenAI-compatible endpoint for `RAG_EMBEDDER=openai`.")
     openai_embedding_dimensions: int = Field(1536, description="Vector size of the OpenAI-compatible embedding model (requested as `dimensions` from text-embedding-3 models).")

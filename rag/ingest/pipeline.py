@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from rag import registry
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import Chunker
 from rag.ingest.images import ImageParser
@@ -47,11 +48,23 @@ def pages_key(document: Document) -> str:
     return original_key(document).replace("originals/", "pages/", 1) + ".json"
 
 
-def parsers(settings: Settings) -> dict[str, Parser]:
+def parsers(settings: Settings, **deps) -> dict[str, Parser]:
+    """A parser per kind; with RAG_PARSER=azure, PDFs and images go to the service (all of them, or with
+    RAG_AZURE_DOCINTEL_SCANNED_ONLY only the pages without a text layer, as the OCR engine)."""
+    ocr = None
+    if settings.parser != "local":
+        remote = registry.create("parser", settings, **deps)
+        if not settings.azure_docintel_scanned_only:
+            return {**local_parsers(settings), "pdf": remote, "image": remote}
+        ocr = remote
+    return local_parsers(settings, ocr)
+
+
+def local_parsers(settings: Settings, ocr=None) -> dict[str, Parser]:
     return {
-        "pdf": PdfParser(settings.max_pages, ocr_max_pages=settings.ocr_max_pages,
+        "pdf": PdfParser(settings.max_pages, ocr=ocr, ocr_max_pages=settings.ocr_max_pages,
                          max_megapixels=settings.ocr_max_megapixels),
-        "image": ImageParser(max_pages=min(settings.max_pages, settings.ocr_max_pages),
+        "image": ImageParser(ocr, max_pages=min(settings.max_pages, settings.ocr_max_pages),
                              max_megapixels=settings.ocr_max_megapixels),
         "docx": DocxParser(int(settings.max_unzipped_mb * 2**20), settings.max_pages),
         "txt": TxtParser(settings.max_pages),
