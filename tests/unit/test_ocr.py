@@ -224,3 +224,11 @@ def test_a_missing_tesseract_says_exactly_what_to_install():
     assert str(error.value) == INSTALL and "apt-get install tesseract-ocr tesseract-ocr-eng" in INSTALL
     with pytest.raises(InvalidDocument, match="tesseract-ocr-xyz"):
         TesseractOcr(language="xyz").check()
+
+
+def test_bulk_ingest_reports_ocr_pages_too_for_the_cli_progress_bar(ingestor):
+    stages = []
+    reports = ingestor.ingest_many([("notes.txt", b"Plain notes about zebras."), ("scan.png", png())], ME,
+                                   progress=lambda stage, fraction: stages.append(stage))
+    assert [r.status for r in reports] == ["indexed", "indexed"]
+    assert [s for s in stages if s.startswith("recognising")] == ["recognising 1/1"]
