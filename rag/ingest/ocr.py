@@ -17,9 +17,6 @@ from PIL import Image
 from rag.errors import InvalidDocument
 from rag.types import Page, WordBox
 
-# Tesseract's OpenMP threads made a page no faster on 2 shared cores and starved everything else
-os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
 INSTALL = ("Reading scans and images needs Tesseract OCR, which is not installed on this server. Install it with "
            "`apt-get install tesseract-ocr tesseract-ocr-eng` (Debian/Ubuntu; `make system-deps` does it), "
            "then upload the file again.")
@@ -43,6 +40,9 @@ class TesseractOcr:
         if shutil.which(self.command) is None:
             raise InvalidDocument(INSTALL)
         pytesseract.pytesseract.tesseract_cmd = self.command
+        # Tesseract's OpenMP threads made a page no faster on 2 shared cores and starved everything else.
+        # Only its process gets the limit: in ours it would also cap torch's threads (the embedder).
+        pytesseract.pytesseract.environ = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         try:
             languages = pytesseract.get_languages(config="")
         except (pytesseract.TesseractError, OSError) as exc:

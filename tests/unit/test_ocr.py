@@ -232,3 +232,18 @@ def test_bulk_ingest_reports_ocr_pages_too_for_the_cli_progress_bar(ingestor):
                                    progress=lambda stage, fraction: stages.append(stage))
     assert [r.status for r in reports] == ["indexed", "indexed"]
     assert [s for s in stages if s.startswith("recognising")] == ["recognising 1/1"]
+
+
+def test_only_the_tesseract_process_gets_the_one_thread_limit(tmp_path):
+    """In our own process the limit would also cap torch's threads, i.e. the embedder."""
+    import os
+    import subprocess
+    import sys
+
+    program = ("import os, pytesseract; from rag.ingest.images import ImageParser; from tests.scans import png; "
+               "pages = list(ImageParser().parse(png())); "
+               "print(os.environ.get('OMP_THREAD_LIMIT'), pytesseract.pytesseract.environ['OMP_THREAD_LIMIT'])")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120,
+                          cwd=os.getcwd())
+    assert done.stdout.split() == ["None", "1"], done.stderr[-500:]
