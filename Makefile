@@ -38,6 +38,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 run: install
+	bash scripts/system-deps.sh ocr
 	$(VENV)/bin/streamlit run app.py
 
 lint: install

@@ -16,12 +16,13 @@ from rich.table import Table
 from rag.answer import UNCITED
 from rag.engine import Engine
 from rag.errors import RagError
+from rag.ingest.pipeline import OCR_STAGE
 from rag.settings import get_settings
 from rag.types import Answer, Hit, Principal, Turn
 
 console = Console(stderr=True)
 out = Console() if sys.stdout.isatty() else Console(width=200)  # pipes get whole names, not "shared-mime…"
-SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".text"}
+SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".text", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
 def files_under(paths: list[str]) -> Iterator[Path]:
@@ -41,6 +42,15 @@ def cmd_ingest(engine: Engine, principal: Principal, args) -> int:
         return 1
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("ingesting", total=len(files))
+        pages = bar.add_task("OCR", total=None, visible=False)  # a scan's pages, while OCR reads them
+
+        def progress(stage: str, fraction: float) -> None:
+            if stage.startswith(f"{OCR_STAGE} "):
+                done, _, total = stage.split(" ", 1)[1].partition("/")
+                bar.update(pages, completed=int(done), total=int(total), visible=True,
+                           description=f"OCR {bar.tasks[task].description} (pages)")
+            elif stage == "parsed":
+                bar.update(pages, visible=False)
 
         def contents():
             for path in files:
@@ -54,7 +64,8 @@ def cmd_ingest(engine: Engine, principal: Principal, args) -> int:
                 yield path.name, data
 
         ingested = iter(engine.ingest_many(contents(), principal, args.collection,
-                                           on_report=lambda position, report: bar.advance(task)))
+                                           on_report=lambda position, report: bar.advance(task),
+                                           progress=progress))
     reports = [{"name": str(path), "status": "rejected", "error": unreadable[path]} if path in unreadable
                else asdict(next(ingested)) for path in files]
     flush = getattr(engine.index, "flush", None)

@@ -92,7 +92,8 @@ class Engine:
             return report
 
     def ingest_many(self, files: Iterable[tuple[str, bytes]], principal: Principal, collection: str = PRIVATE,
-                    on_report: Callable[[int, IngestReport], None] | None = None) -> list[IngestReport]:
+                    on_report: Callable[[int, IngestReport], None] | None = None,
+                    progress: Progress | None = None) -> list[IngestReport]:
         """Many files at once (the CLI, bulk loads): small files share embedding batches and index
         commits. One audit entry per file, as with `ingest`, also for the files a failure stops."""
         pending: dict[int, dict] = {}  # audit entries of the files read and not yet reported
@@ -111,7 +112,7 @@ class Engine:
         with span("rag.ingest_many", collection=collection):
             ingestor = Ingestor(self.settings, self.embedder, self.index, self.blobs)
             try:
-                return ingestor.ingest_many(read(), principal, collection, on_report=done)
+                return ingestor.ingest_many(read(), principal, collection, on_report=done, progress=progress)
             except BaseException as exc:  # the files it stopped are logged as a failed `ingest` logs its file
                 failed = {"status": audit.status_of(exc), "error": type(exc).__name__}
                 for entry in pending.values():

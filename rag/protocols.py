@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -122,8 +122,9 @@ class ChatModel(Protocol):
 class Parser(Protocol):
     kind: str
 
-    def parse(self, data: bytes) -> Iterator[Page]:
-        """Pages in order; InvalidDocument for anything unreadable."""
+    def parse(self, data: bytes, on_page: Callable[[int, int], None] | None = None) -> Iterator[Page]:
+        """Pages in order; InvalidDocument for anything unreadable. A parser doing slow work per page
+        (OCR) calls `on_page(done, total)` after each page."""
         ...
 
 

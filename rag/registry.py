@@ -33,6 +33,10 @@ BACKENDS: dict[str, dict[str, str]] = {
         "local": "rag.store.sqlite:SqliteStore",
         "azure": "rag.store.tables:AzureTableStore",
     },
+    "parser": {  # of PDFs and images; "local" is a parser per kind (rag.ingest.pipeline.parsers builds it)
+        "local": "rag.ingest.pipeline:local_parsers",
+        "azure": "rag.backends.azure.docintel:AzureDocumentParser",
+    },
     "secrets": {
         "env": "rag.backends.local.secrets:EnvSecretStore",
         "keyvault": "rag.backends.azure.keyvault:KeyVaultSecretStore",

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     index: str = Field("local", description="Index backend: `local` (tantivy + numpy) or `azure` (AI Search).")
     blobs: str = Field("local", description="Blob store backend: `local` (files under the data dir) or `azure`.")
     chat: str = Field("extractive", description="Chat model: `extractive` (offline, quotes sources), `openai`, `azure`.")
+    parser: Literal["local", "azure"] = Field(
+        "local", description="Parser of PDFs and images: `local` (pypdf, Tesseract OCR for scans) or `azure` (AI Document Intelligence)."
+    )
     secrets: str = Field("env", description="Secret store: `env` (environment / .streamlit/secrets.toml) or `keyvault`.")
     store: str = Field("local", description="Store of conversations, feedback and evaluation runs: `local` (SQLite "
                        "file `store.sqlite3` in the data dir) or `azure` (Table Storage in the storage account).")
@@ -38,6 +41,8 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(50.0, description="Largest accepted upload, in MB.")
     max_pages: int = Field(5000, description="Most pages (PDF pages, DOCX sections) accepted in one document.")
     max_unzipped_mb: float = Field(200.0, description="Largest decompressed size of a DOCX, in MB (zip-bomb guard).")
+    ocr_max_pages: int = Field(500, description="Most pages read by OCR in one document (scanned PDF pages, image frames); OCR takes about 2 s a page.")
+    ocr_max_megapixels: float = Field(50.0, description="Largest image (or rendered PDF page) OCR decodes, in megapixels (decompression-bomb guard).")
     chunk_tokens: int = Field(200, description="Target chunk size in the embedder's own tokens (capped at its input window).")
     chunk_overlap: int = Field(40, description="Overlap between neighbouring chunks, in embedder tokens (about 20 %).")
     embed_batch: int = Field(64, description="Texts per embedding batch.")
@@ -129,6 +134,12 @@ class Settings(BaseSettings):
     azure_search_manage_index: bool = Field(
         True, description="Create or update the AI Search index schema on first use (needs Search Service Contributor); "
         "set false when infrastructure provisions the index."
+    )
+    azure_docintel_endpoint: str = Field("", description="Azure AI Document Intelligence endpoint, https://NAME.cognitiveservices.azure.com, for `RAG_PARSER=azure`.")
+    azure_docintel_model: str = Field("prebuilt-layout", description="Document Intelligence model: `prebuilt-layout` (text, words, tables) or `prebuilt-read` (text and words, cheaper).")
+    azure_docintel_scanned_only: bool = Field(
+        False, description="With `RAG_PARSER=azure`, send only the PDF pages without a text layer (and images) to Document "
+        "Intelligence, one page at a time; the other pages keep their text layer, to keep cost down."
     )
     openai_embedding_model: str = Field("text-embedding-3-small", description="Embedding model sent to the OpenAI-compatible endpoint for `RAG_EMBEDDER=openai`.")
     openai_embedding_dimensions: int = Field(1536, description="Vector size of the OpenAI-compatible embedding model (requested as `dimensions` from text-embedding-3 models).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Kind = Literal["pdf", "docx", "txt"]
+Kind = Literal["pdf", "docx", "txt", "image"]  # image: PNG, JPEG or TIFF, read by OCR
 Mode = Literal["hybrid", "bm25", "vector"]
 PRIVATE = ""  # the collection of a document that only its owner sees
 
@@ -23,6 +23,19 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class WordBox:
+    """A word recognised by OCR: `page.text[start:end]` and where it is on the page image."""
+
+    start: int
+    end: int
+    left: float  # fractions of the page image's width and height, top-left origin: any rendering size fits
+    top: float
+    right: float
+    bottom: float
+    confidence: float  # 0-1, the OCR engine's own
+
+
+@dataclass(frozen=True)
 class Page:
     """One unit of a document's text: a PDF page, a DOCX section, a TXT file."""
 
@@ -31,6 +44,7 @@ class Page:
     section: str = ""
     # (start, end) of running headers and footers, page numbers, contents leader lines: shown, never chunked
     furniture: tuple[tuple[int, int], ...] = ()
+    words: tuple[WordBox, ...] = ()  # set when the text was recognised by OCR (no text layer)
 
 
 @dataclass(frozen=True)

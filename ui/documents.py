@@ -9,11 +9,13 @@ import streamlit as st
 
 from rag.engine import Engine
 from rag.errors import RagError
+from rag.ingest.pipeline import OCR_STAGE
 from rag.types import Document, IngestReport, Principal
 from ui import state
-from ui.render import escape_markdown, page_html
+from ui.render import escape_markdown
+from ui.source import ocr_page_html
 
-UPLOAD_TYPES = ["pdf", "docx", "txt"]
+UPLOAD_TYPES = ["pdf", "docx", "txt", "png", "jpg", "jpeg", "tif", "tiff"]
 STAGE_WORDS = {
     "parsed": "Text extracted",
     "stored": "Original stored",
@@ -22,6 +24,7 @@ STAGE_WORDS = {
     "embedded": "Passages embedded",
     "indexed": "Indexed",
 }
+OCR_PREFIX = f"{OCR_STAGE} "
 STATUS_WORDS = {"indexed": "added", "unchanged": "already in your library", "replaced": "replaced the older version",
                 "rejected": "rejected"}
 
@@ -42,7 +45,7 @@ def ingest_one(engine: Engine, upload: Upload, principal: Principal, collection:
         bar = st.progress(0.0, text="Checking the file")
 
         def progress(stage: str, fraction: float) -> None:
-            bar.progress(min(1.0, max(0.0, fraction)), text=STAGE_WORDS.get(stage, "Working"))
+            bar.progress(min(1.0, max(0.0, fraction)), text=stage_words(stage))
 
         try:
             report = engine.ingest(upload.name, upload.getvalue(), principal, collection, progress=progress)
@@ -54,6 +57,14 @@ def ingest_one(engine: Engine, upload: Upload, principal: Principal, collection:
         else:
             status.update(label=f"{name}: {STATUS_WORDS[report.status]}", state="complete", expanded=False)
     return report
+
+
+def stage_words(stage: str) -> str:
+    """What the progress bar says: OCR counts pages ("recognising 3/40"), the other stages are named."""
+    if stage.startswith(OCR_PREFIX):
+        done, _, total = stage.removeprefix(OCR_PREFIX).partition("/")
+        return f"Reading the scan (OCR): page {done} of {total}"
+    return STAGE_WORDS.get(stage, "Working")
 
 
 def share_choice(principal: Principal) -> str:
@@ -104,7 +115,7 @@ def preview(engine: Engine, document: Document, principal: Principal) -> None:
     """Every page's text, escaped, in a scrollable box per page."""
     for page in engine.pages(document.doc_id, principal):
         st.caption(f"Page {page.number}" + (f": {escape_markdown(page.section)}" if page.section else ""))
-        st.html(page_html(page.text, height_rem=16))
+        st.html(ocr_page_html(page, height_rem=16))
 
 
 def delete_controls(engine: Engine, document: Document, principal: Principal) -> None:

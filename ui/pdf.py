@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
+from rag.ingest.images import PDFIUM_LOCK, page_image
+
 HIGHLIGHT = (255, 214, 0, 110)
 OUTLINE = (230, 160, 0, 200)
 MIN_MATCH = 12  # letters; shorter quotes would light up random places
@@ -112,20 +114,44 @@ def draw_boxes(image: Image.Image, boxes: Sequence[Box], pad: float = 1.5) -> Im
     return Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
 
 
-def render_page(pdf: bytes, page_number: int, quotes: Sequence[str] = (), width: int = 900) -> tuple[Image.Image, int]:
+Fractions = Sequence[tuple[float, float, float, float]]  # (left, top, right, bottom) as fractions of the page
+
+
+def scaled(fractions: Fractions, image: Image.Image) -> list[Box]:
+    return [Box(left * image.width, top * image.height, right * image.width, bottom * image.height)
+            for left, top, right, bottom in fractions]
+
+
+def render_page(pdf: bytes, page_number: int, quotes: Sequence[str] = (), width: int = 900,
+                fractions: Fractions | None = None) -> tuple[Image.Image, int]:
     """Page `page_number` (1-based) as an image about `width` pixels wide, quotes highlighted;
-    also how many highlight boxes were drawn (0 when the quotes were not found on the page)."""
-    document = pdfium.PdfDocument(pdf)
-    try:
-        if not 1 <= page_number <= len(document):
-            raise ValueError(f"page {page_number} is not in this {len(document)}-page PDF")
-        page = document[page_number - 1]
-        scale = width / page.get_width()
-        image = page.render(scale=scale).to_pil()
-        boxes = quote_boxes(page, quotes, scale) if page.get_rotation() == 0 else []
-        return draw_boxes(image, boxes), len(boxes)
-    finally:
-        document.close()
+    also how many highlight boxes were drawn (0 when the quotes were not found on the page).
+    A page read by OCR has no text layer to search: its boxes come as `fractions` of the page."""
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            if not 1 <= page_number <= len(document):
+                raise ValueError(f"page {page_number} is not in this {len(document)}-page PDF")
+            page = document[page_number - 1]
+            scale = width / page.get_width()
+            image = page.render(scale=scale).to_pil()
+            if fractions is not None:
+                boxes = scaled(fractions, image)
+            else:
+                boxes = quote_boxes(page, quotes, scale) if page.get_rotation() == 0 else []
+            return draw_boxes(image, boxes), len(boxes)
+        finally:
+            document.close()
+
+
+def render_image_page(data: bytes, page_number: int, fractions: Fractions, width: int = 900) -> tuple[Image.Image, int]:
+    """Page `page_number` of an image document (a TIFF frame, a photo turned upright as OCR saw it),
+    `width` pixels wide at most, with the boxes drawn."""
+    image = page_image(data, page_number)
+    if image.width > width:
+        image = image.resize((width, max(1, round(image.height * width / image.width))))
+    boxes = scaled(fractions, image)
+    return draw_boxes(image, boxes), len(boxes)
 
 
 def to_png(image: Image.Image) -> bytes:

@@ -57,6 +57,7 @@ var names = {
   storage: take('st${prefix}${suffix}', 24)
   search: 'srch-${prefix}-${suffix}'
   openai: 'oai-${prefix}-${suffix}'
+  docintel: 'di-${prefix}-${suffix}'
   keyVault: take('kv-${prefix}-${suffix}', 24)
   acr: 'acr${prefix}${suffix}'
   aks: 'aks-${prefix}-${environmentName}'
@@ -123,6 +124,21 @@ module openai 'modules/openai.bicep' = {
     tags: tags
     embeddingCapacity: embeddingCapacity
     chatCapacity: chatCapacity
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+// Document Intelligence (RAG_PARSER=azure): its own private endpoint and role assignment inside the module
+module docintel 'modules/docintel.bicep' = {
+  scope: rg
+  name: 'docintel'
+  params: {
+    name: names.docintel
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    privateDnsZoneId: network.outputs.cognitiveServicesDnsZoneId
+    appPrincipalId: identity.outputs.appPrincipalId
     workspaceId: monitoring.outputs.workspaceId
   }
 }
@@ -285,6 +301,7 @@ output githubPrincipalId string = identity.outputs.githubPrincipalId
 output oidcIssuerUrl string = aks.outputs.oidcIssuerUrl
 output openaiEndpoint string = openai.outputs.endpoint
 output openaiName string = openai.outputs.name
+output docintelEndpoint string = docintel.outputs.endpoint
 output searchEndpoint string = search.outputs.endpoint
 output storageAccountUrl string = storage.outputs.blobEndpoint
 output keyVaultUrl string = keyVault.outputs.uri

@@ -8,18 +8,34 @@ import zlib
 from collections.abc import Iterator
 
 from rag.errors import InvalidDocument
+from rag.ingest.images import (
+    MAX_MEGAPIXELS_DEFAULT,
+    NO_TEXT,
+    OCR_MAX_PAGES_DEFAULT,
+    PDFIUM_LOCK,
+    has_images,
+    render_for_ocr,
+)
+from rag.ingest.ocr import PageProgress, TesseractOcr
 from rag.types import Page
 
 MAX_PAGES_DEFAULT = 5000
+MIN_LAYER_LETTERS = 16  # a page with fewer letters and digits in its text layer is treated as scanned
 
 
 class PdfParser:
+    """pypdf's text layer; pages with (almost) none that carry images are rendered and read by OCR."""
+
     kind = "pdf"
 
-    def __init__(self, max_pages: int = MAX_PAGES_DEFAULT):
+    def __init__(self, max_pages: int = MAX_PAGES_DEFAULT, ocr: TesseractOcr | None = None,
+                 ocr_max_pages: int = OCR_MAX_PAGES_DEFAULT, max_megapixels: float = MAX_MEGAPIXELS_DEFAULT):
         self.max_pages = max_pages
+        self.ocr = ocr or TesseractOcr()
+        self.ocr_max_pages = ocr_max_pages
+        self.max_megapixels = max_megapixels
 
-    def parse(self, data: bytes) -> Iterator[Page]:
+    def parse(self, data: bytes, on_page: PageProgress | None = None) -> Iterator[Page]:
         from pypdf import PdfReader
         from pypdf.errors import PyPdfError
 
@@ -35,24 +51,57 @@ class PdfParser:
             raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
         if count > self.max_pages:
             raise InvalidDocument(f"This PDF has {count} pages; the limit is {self.max_pages} (RAG_MAX_PAGES).")
-        yield from self._pages(reader, count)
-
-    def _pages(self, reader, count: int) -> Iterator[Page]:
-        pages, any_text = [], False
-        for number in range(1, count + 1):
-            try:
-                text = reader.pages[number - 1].extract_text() or ""
-            except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged content streams
-                raise InvalidDocument(f"Page {number} of this PDF is damaged and cannot be read.") from exc
-            text = text.replace("\x00", "")
-            any_text = any_text or bool(text.strip())
-            pages.append(Page(number, text))
-        if not any_text:
-            raise InvalidDocument(
-                "This PDF has no extractable text; it looks scanned. OCR is not supported: "
-                "upload a PDF with a text layer."
-            )
+        pages = [Page(number, self._text(reader, number)) for number in range(1, count + 1)]
+        if any(letters(p.text) < MIN_LAYER_LETTERS for p in pages):
+            pages = self._recognise(data, pages, on_page)
+        if not any(p.text.strip() for p in pages):
+            raise InvalidDocument("This PDF has no text: its pages are blank.")
         yield from pages
+
+    @staticmethod
+    def _text(reader, number: int) -> str:
+        try:
+            text = reader.pages[number - 1].extract_text() or ""
+        except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged content streams
+            raise InvalidDocument(f"Page {number} of this PDF is damaged and cannot be read.") from exc
+        return text.replace("\x00", "")
+
+    def _recognise(self, data: bytes, pages: list[Page], on_page: PageProgress | None) -> list[Page]:
+        """OCR for the pages without a text layer that show an image; the others keep their text."""
+        import pypdfium2 as pdfium
+
+        try:
+            with PDFIUM_LOCK:
+                document = pdfium.PdfDocument(data)
+        except (pdfium.PdfiumError, ValueError, OSError) as exc:
+            raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
+        try:
+            if len(document) != len(pages):
+                raise InvalidDocument("This PDF is damaged (its page tree is inconsistent). Try re-saving it as PDF.")
+            scanned = [p.number for p in pages if letters(p.text) < MIN_LAYER_LETTERS and has_images(document, p.number - 1)]
+            if not scanned:
+                return pages
+            if len(scanned) > self.ocr_max_pages:
+                raise InvalidDocument(f"This PDF has {len(scanned)} scanned pages; OCR reads at most "
+                                      f"{self.ocr_max_pages} (RAG_OCR_MAX_PAGES). Split it and upload the parts.")
+            self.ocr.check()
+            for done, number in enumerate(scanned, start=1):
+                image = render_for_ocr(document, number - 1, self.max_megapixels)
+                recognised = self.ocr.page(number, image)
+                if letters(recognised.text) > letters(pages[number - 1].text):  # a title page's few words stay
+                    pages[number - 1] = recognised
+                if on_page:
+                    on_page(done, len(scanned))
+        finally:
+            with PDFIUM_LOCK:
+                document.close()
+        if not any(p.text.strip() for p in pages):
+            raise InvalidDocument("This PDF looks scanned. " + NO_TEXT)
+        return pages
+
+
+def letters(text: str) -> int:
+    return sum(ch.isalnum() for ch in text)
 
 
 class DocxParser:
@@ -78,7 +127,7 @@ class DocxParser:
         if "word/document.xml" not in {info.filename for info in infos}:
             raise InvalidDocument("This ZIP archive is not a Word (.docx) document.")
 
-    def parse(self, data: bytes) -> Iterator[Page]:
+    def parse(self, data: bytes, on_page: PageProgress | None = None) -> Iterator[Page]:
         if not data:
             raise InvalidDocument("The file is empty.")
         self.check_archive(data)
@@ -156,7 +205,7 @@ class TxtParser:
     def __init__(self, max_pages: int = MAX_PAGES_DEFAULT):
         self.max_pages = max_pages
 
-    def parse(self, data: bytes) -> Iterator[Page]:
+    def parse(self, data: bytes, on_page: PageProgress | None = None) -> Iterator[Page]:
         if not data:
             raise InvalidDocument("The file is empty.")
         text = decode_text(data)

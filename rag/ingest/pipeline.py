@@ -14,20 +14,24 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+from rag import registry
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import Chunker
 from rag.ingest.context import embedding_text, sentence_texts
+from rag.ingest.images import ImageParser
 from rag.ingest.layout import mark_furniture
 from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
 from rag.ingest.validate import check_name, check_size, detect_kind
 from rag.protocols import BlobStore, Embedder, Index, Parser
 from rag.settings import Settings
 from rag.telemetry import span
-from rag.types import PRIVATE, Chunk, Document, IngestReport, Page, Principal
+from rag.types import PRIVATE, Chunk, Document, IngestReport, Page, Principal, WordBox
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole file done)
+# OCR reports each page as the stage "recognising 3/40" (pages recognised / pages to recognise)
+OCR_STAGE = "recognising"
 STAGES = ("stored", "parsed", "chunked", "embedded", "indexed")
-PAGED = ("pdf", "txt")  # kinds whose pages can carry running headers and page numbers (DOCX sections cannot)
+PAGED = ("pdf", "txt", "image")  # kinds whose pages can carry running headers and page numbers (DOCX sections cannot)
 
 
 def doc_id_for(owner: str, collection: str, name: str) -> str:
@@ -44,9 +48,24 @@ def pages_key(document: Document) -> str:
     return original_key(document).replace("originals/", "pages/", 1) + ".json"
 
 
-def parsers(settings: Settings) -> dict[str, Parser]:
+def parsers(settings: Settings, **deps) -> dict[str, Parser]:
+    """A parser per kind; with RAG_PARSER=azure, PDFs and images go to the service (all of them, or with
+    RAG_AZURE_DOCINTEL_SCANNED_ONLY only the pages without a text layer, as the OCR engine)."""
+    ocr = None
+    if settings.parser != "local":
+        remote = registry.create("parser", settings, **deps)
+        if not settings.azure_docintel_scanned_only:
+            return {**local_parsers(settings), "pdf": remote, "image": remote}
+        ocr = remote
+    return local_parsers(settings, ocr)
+
+
+def local_parsers(settings: Settings, ocr=None) -> dict[str, Parser]:
     return {
-        "pdf": PdfParser(settings.max_pages),
+        "pdf": PdfParser(settings.max_pages, ocr=ocr, ocr_max_pages=settings.ocr_max_pages,
+                         max_megapixels=settings.ocr_max_megapixels),
+        "image": ImageParser(ocr, max_pages=min(settings.max_pages, settings.ocr_max_pages),
+                             max_megapixels=settings.ocr_max_megapixels),
         "docx": DocxParser(int(settings.max_unzipped_mb * 2**20), settings.max_pages),
         "txt": TxtParser(settings.max_pages),
     }
@@ -77,12 +96,13 @@ class Ingestor:
         return self._run([(name, data)], principal, collection, progress or (lambda s, f: None), None)[0]
 
     def ingest_many(self, files: Iterable[tuple[str, bytes]], principal: Principal, collection: str = PRIVATE,
-                    on_report: Callable[[int, IngestReport], None] | None = None) -> list[IngestReport]:
+                    on_report: Callable[[int, IngestReport], None] | None = None,
+                    progress: Progress | None = None) -> list[IngestReport]:
         """Reports in the order of `files`; `on_report(position, report)` as each file is done.
 
         Small files share work: their chunks are embedded in full batches and indexed in one
         commit, up to `group_chunks()` chunks at a time. Each document is still whole or absent."""
-        return self._run(files, principal, collection, lambda s, f: None, on_report)
+        return self._run(files, principal, collection, progress or (lambda s, f: None), on_report)
 
     def group_chunks(self) -> int:
         return max(1, self.settings.embed_batch) * 4
@@ -150,7 +170,7 @@ class Ingestor:
             return IngestReport(document.name, existing.doc_id, "unchanged", existing.pages, existing.chunks)
         previous = next((d for d in known if d.doc_id == document.doc_id), None)
         parser = parsers(self.settings)[document.kind]
-        pages = self._stage("parsed", timings, progress, 0.15, lambda: self._parse(parser, document, data))
+        pages = self._stage("parsed", timings, progress, 0.15, lambda: self._parse(parser, document, data, progress))
         self._stage("stored", timings, progress, 0.2, lambda: self._store(document, data, pages))
         try:
             chunks = self._stage("chunked", timings, progress, 0.3, lambda: self._chunker().chunk(document, pages))
@@ -162,8 +182,11 @@ class Ingestor:
         return replace(document, pages=len(pages), chunks=len(chunks)), chunks, previous
 
     @staticmethod
-    def _parse(parser: Parser, document: Document, data: bytes) -> list[Page]:
-        pages = list(parser.parse(data))
+    def _parse(parser: Parser, document: Document, data: bytes, progress: Progress) -> list[Page]:
+        def on_page(done: int, total: int) -> None:  # OCR: the slow part of a scan, page by page
+            progress(f"{OCR_STAGE} {done}/{total}", 0.15 * done / max(1, total))
+
+        pages = list(parser.parse(data, on_page=on_page))
         return mark_furniture(pages) if document.kind in PAGED else pages
 
     def _finish(self, group: list[Pending], progress: Progress) -> list[tuple[Pending, IngestReport]]:
@@ -243,4 +266,5 @@ def unstore(blobs: BlobStore, document: Document) -> None:
 
 def load_pages(blobs: BlobStore, document: Document) -> list[Page]:
     pages = json.loads(blobs.get(pages_key(document)))
-    return [Page(**{**p, "furniture": tuple(map(tuple, p.get("furniture", ())))}) for p in pages]
+    return [Page(**{**p, "furniture": tuple(map(tuple, p.get("furniture", ()))),
+                     "words": tuple(WordBox(**w) for w in p.get("words", ()))}) for p in pages]

@@ -9,13 +9,14 @@ from rag.errors import InvalidDocument
 from rag.ingest.parsers import decode_text
 from rag.types import Kind
 
-EXTENSIONS: dict[str, Kind] = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".text": "txt", ".md": "txt"}
-LABELS = {"pdf": "a PDF", "docx": "a Word (.docx) document", "txt": "plain text"}
+EXTENSIONS: dict[str, Kind] = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".text": "txt", ".md": "txt",
+                               ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image"}
+LABELS = {"pdf": "a PDF", "docx": "a Word (.docx) document", "txt": "plain text", "image": "an image"}
+IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF (both byte orders)
+READS = "DocChat reads PDF, DOCX, TXT and PNG, JPEG or TIFF images"
 SIGNATURES = {
     b"\xd0\xcf\x11\xe0": "an old Word/Office (.doc) file; save it as .docx",
-    b"\x89PNG": "a PNG image; images are not supported (no OCR)",
-    b"\xff\xd8\xff": "a JPEG image; images are not supported (no OCR)",
-    b"GIF8": "a GIF image; images are not supported",
+    b"GIF8": "a GIF image; save it as PNG",
     b"\x7fELF": "a program, not a document",
     b"MZ": "a Windows program, not a document",
     b"\x1f\x8b": "a gzip archive; unpack it first",
@@ -48,11 +49,13 @@ def sniff(data: bytes) -> Kind:
         return "pdf"
     if data.startswith(b"PK\x03\x04"):
         return "docx"  # the DOCX parser checks it is a Word document and not another ZIP
+    if data.startswith(IMAGE_SIGNATURES):
+        return "image"  # read by OCR; the image parser checks it decodes
     for magic, label in SIGNATURES.items():
         if data.startswith(magic):
-            raise InvalidDocument(f"This file is {label}. DocChat reads PDF, DOCX and TXT.")
+            raise InvalidDocument(f"This file is {label}. {READS}.")
     if decode_text(data[:65536]) is None:
-        raise InvalidDocument("This file contains binary data, not text. Upload a PDF, DOCX or plain-text file.")
+        raise InvalidDocument(f"This file contains binary data, not text. {READS}.")
     return "txt"
 
 
@@ -63,7 +66,7 @@ def detect_kind(name: str, data: bytes) -> Kind:
     if not suffix[1:].isalnum():
         suffix = ""  # "report v2.0 final" has no extension
     if suffix and suffix not in EXTENSIONS:
-        raise InvalidDocument(f"Files of type {suffix} are not supported. Upload PDF, DOCX or TXT.")
+        raise InvalidDocument(f"Files of type {suffix} are not supported. {READS}.")
     claimed = EXTENSIONS.get(suffix)
     if claimed and claimed != kind:
         raise InvalidDocument(

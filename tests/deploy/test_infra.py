@@ -71,9 +71,10 @@ def test_storage_is_private_and_entra_only():
 def test_search_and_openai_accept_only_entra_tokens_over_private_endpoints():
     search = one("Microsoft.Search/searchServices")["properties"]
     assert search["disableLocalAuth"] is True and search["publicNetworkAccess"] == "disabled"
-    account = one("Microsoft.CognitiveServices/accounts")
-    assert account["kind"] == "OpenAI"
-    assert account["properties"]["disableLocalAuth"] is True and account["properties"]["publicNetworkAccess"] == "Disabled"
+    accounts = {body["kind"]: body for _, body, _ in resources("Microsoft.CognitiveServices/accounts")}
+    assert set(accounts) == {"OpenAI", "FormRecognizer"}  # FormRecognizer: Document Intelligence (RAG_PARSER=azure)
+    for account in accounts.values():
+        assert account["properties"]["disableLocalAuth"] is True and account["properties"]["publicNetworkAccess"] == "Disabled"
     models = {body["name"]: body["properties"]["model"]["name"] for _, body, _ in resources("Microsoft.CognitiveServices/accounts/deployments")}
     assert models == {"text-embedding-3-small": "text-embedding-3-small", "gpt-4o": "gpt-4o"}
 

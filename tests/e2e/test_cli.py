@@ -60,5 +60,5 @@ def test_cli_round_trip(tmp_path):
     empty = tmp_path / "nothing-here"
     empty.mkdir()
     result = rag(tmp_path, "ingest", str(empty), check=False)
-    assert result.returncode == 1 and "No .docx, .md, .pdf, .text, .txt files under" in result.stderr
+    assert result.returncode == 1 and "No .docx, .jpeg, .jpg, .md, .pdf, .png, .text, .tif, .tiff, .txt files under" in result.stderr
     assert json.loads(rag(tmp_path, "list", "--json").stdout) == []

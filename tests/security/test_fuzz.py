@@ -1,9 +1,11 @@
-"""Hypothesis mutates real PDF, DOCX and TXT bytes and feeds them through the whole parse path in a
-memory-capped worker process with a per-case time limit: every case ends in success or
-InvalidDocument. No crash, no hang, no runaway memory.
+"""Hypothesis mutates real PDF, DOCX and TXT bytes, and small scans (PNG, JPEG, TIFF, an image-only
+PDF read by OCR), and feeds them through the whole parse path in a memory-capped worker process
+with a per-case time limit: every case ends in success or InvalidDocument. No crash, no hang, no
+runaway memory.
 
-CI mode: FUZZ_EXAMPLES cases per file type (default 1500, under a minute here). Long mode:
-RAG_FUZZ_LONG=1 runs 20000 per type (about ten minutes on two cores)."""
+CI mode: FUZZ_EXAMPLES cases per document type (default 1500, under a minute here) and
+FUZZ_IMAGE_EXAMPLES per image type (default 150, about 20 s each: decodable ones run Tesseract).
+Long mode: RAG_FUZZ_LONG=1 runs 20000 per document type and 2000 per image type."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ from tests.conftest import make_docx, make_pdf
 
 LONG = os.environ.get("RAG_FUZZ_LONG") == "1"
 EXAMPLES = 20_000 if LONG else int(os.environ.get("FUZZ_EXAMPLES", "1500"))
+# an image that still decodes goes through Tesseract (a process per page): fewer cases, same worker
+IMAGE_EXAMPLES = 2_000 if LONG else int(os.environ.get("FUZZ_IMAGE_EXAMPLES", "150"))
 CASE_SECONDS = 20  # a limit, not a measurement: a case still running then is a hang
 MAN_PAGE = Path("/usr/share/man/man1/ls.1.gz")
 
@@ -32,7 +36,17 @@ def seeds() -> dict[str, bytes]:
     text = gzip.decompress(MAN_PAGE.read_bytes()) if MAN_PAGE.exists() else b"The ls manual.\n" * 400
     docx = make_docx([("Title", "Fuzz"), ("Heading 1", "Intro"), ("Normal", "The needle is in the haystack.")],
                      table=[["a", "b"], ["c", "d"]])
-    return {"seed.pdf": make_pdf(), "seed.docx": docx, "seed.txt": text}
+    return {"seed.pdf": make_pdf(), "seed.docx": docx, "seed.txt": text, **image_seeds()}
+
+
+def image_seeds() -> dict[str, bytes]:
+    """Small scans (one line of text) as PNG, JPEG and two-frame TIFF, plus a scanned PDF."""
+    from tests.scans import encode, scan_image, scanned_pdf
+
+    line = scan_image(["The needle."], size=(420, 110))
+    return {"seed.png": encode([line], "PNG"), "seed.jpg": encode([line.convert("RGB")], "JPEG", quality=70),
+            "seed.tif": encode([line, line], "TIFF", compression="tiff_lzw"),
+            "scan.pdf": scanned_pdf([["The needle."]])}
 
 
 class Worker:
@@ -98,11 +112,12 @@ def worker():
     worker.close()
 
 
-@pytest.mark.parametrize("seed", ["seed.pdf", "seed.docx", "seed.txt"])
+@pytest.mark.parametrize("seed", ["seed.pdf", "seed.docx", "seed.txt", "seed.png", "seed.jpg", "seed.tif", "scan.pdf"])
 def test_mutated_files_end_in_success_or_invalid_document(worker, seed, tmp_path_factory):
     original, outcomes, findings = seeds()[seed], {}, []
+    examples = EXAMPLES if seed in ("seed.pdf", "seed.docx", "seed.txt") else IMAGE_EXAMPLES
 
-    @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))
     @given(edits=EDITS, name=st.sampled_from([seed, "renamed", seed.replace("seed", "x")]))
     def case(edits, name):
         result = worker.run(name, mutate(original, edits))
@@ -135,6 +150,22 @@ def test_regression_a_damaged_deflate_stream_in_a_docx_is_invalid_document():
         broken[start + offset] ^= 0x5A
         try:
             list(DocxParser().parse(bytes(broken)))
+            outcomes.add("ok")
+        except InvalidDocument:
+            outcomes.add("invalid")
+    assert "invalid" in outcomes
+
+
+def test_regression_a_tiff_frame_without_dimensions_is_invalid_document():
+    """Found by this fuzzer: Pillow's TypeError ("Missing dimensions") counting a damaged TIFF's frames."""
+    from rag.errors import InvalidDocument
+    from rag.ingest.images import ImageParser
+
+    data = seeds()["seed.tif"]
+    outcomes = set()
+    for cut in range(len(data) // 2, len(data), max(1, len(data) // 60)):  # the second frame's header, cut short
+        try:
+            list(ImageParser().parse(data[:cut] + b"\x00" + data[cut:]))
             outcomes.add("ok")
         except InvalidDocument:
             outcomes.add("invalid")

@@ -39,7 +39,7 @@ def zip_bomb() -> bytes:
 BAD_INPUTS = {
     "empty": ("empty.pdf", b"", "empty"),
     "encrypted": ("locked.pdf", make_pdf(password="secret"), "encrypted"),
-    "scanned": ("scan.pdf", make_pdf(text_pages=False), "scanned"),
+    "blank pdf": ("blank.pdf", make_pdf(text_pages=False), "pages are blank"),
     "corrupt pdf": ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage\n%%EOF", "damaged"),
     "corrupt docx": ("broken.docx", b"PK\x03\x04" + b"\x00garbage" * 50, "damaged"),
     "zip not docx": ("notes.docx", b"", "not a Word"),  # filled below

@@ -12,6 +12,7 @@ var privateDnsZoneNames = [
   'privatelink.openai.azure.com'
   'privatelink.vaultcore.azure.net'
   'privatelink.table.${environment().suffixes.storage}'
+  'privatelink.cognitiveservices.azure.com'
 ]
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
@@ -66,3 +67,4 @@ output searchDnsZoneId string = zones[1].id
 output openaiDnsZoneId string = zones[2].id
 output keyVaultDnsZoneId string = zones[3].id
 output tableDnsZoneId string = zones[4].id
+output cognitiveServicesDnsZoneId string = zones[5].id

@@ -1,0 +1,128 @@
+"""Local OCR: Tesseract (Debian's tesseract-ocr + tesseract-ocr-eng) driven through pytesseract.
+
+Words keep their boxes and confidences. The page text is built from them in Tesseract's reading
+order (blocks, then paragraphs, then lines), so chunk offsets index words and the source view can
+box any span of the page on its image. Each page is one `tesseract` process: a damaged image cannot
+take the app down with it, and the waiting thread holds no GIL, so other users keep chatting."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from rag.errors import InvalidDocument
+from rag.types import Page, WordBox
+
+INSTALL = ("Reading scans and images needs Tesseract OCR, which is not installed on this server. Install it with "
+           "`apt-get install tesseract-ocr tesseract-ocr-eng` (Debian/Ubuntu; `make system-deps` does it), "
+           "then upload the file again.")
+LOW_CONFIDENCE = 0.6  # words Tesseract is less sure of are marked in the source view
+RENDER_DPI = 200  # PDF pages are rendered at this resolution for OCR
+WORD_LEVEL = 5  # image_to_data's row level for a word
+
+PageProgress = Callable[[int, int], None]  # (pages recognised, pages to recognise)
+
+
+@dataclass(frozen=True)
+class TesseractOcr:
+    language: str = "eng"
+    timeout: float = 300.0  # seconds for one page; a page that takes longer is reported, not waited for
+    command: str = "tesseract"  # pytesseract keeps one command per process: the last checked engine's
+
+    def check(self) -> None:
+        """InvalidDocument saying what to install when Tesseract or its language data is missing."""
+        import pytesseract
+
+        if shutil.which(self.command) is None:
+            raise InvalidDocument(INSTALL)
+        pytesseract.pytesseract.tesseract_cmd = self.command
+        # Tesseract's OpenMP threads made a page no faster on 2 shared cores and starved everything else.
+        # Only its process gets the limit: in ours it would also cap torch's threads (the embedder).
+        pytesseract.pytesseract.environ = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        try:
+            languages = pytesseract.get_languages(config="")
+        except (pytesseract.TesseractError, OSError) as exc:
+            raise InvalidDocument(INSTALL) from exc
+        if self.language not in languages:
+            raise InvalidDocument(INSTALL.replace("tesseract-ocr-eng", f"tesseract-ocr-{self.language}"))
+
+    def page(self, number: int, image: Image.Image) -> Page:
+        """Page `number` of the words Tesseract reads on `image` (any mode; converted to grey)."""
+        import pytesseract
+
+        grey = flatten(image)
+        try:
+            rows = pytesseract.image_to_data(grey, lang=self.language, config="--psm 3",
+                                             output_type=pytesseract.Output.DICT, timeout=self.timeout)
+        except pytesseract.TesseractNotFoundError as exc:
+            raise InvalidDocument(INSTALL) from exc
+        except RuntimeError as exc:  # pytesseract's timeout, and TesseractError (its subclass)
+            raise InvalidDocument(f"Page {number} could not be recognised by OCR ({str(exc)[:120]}).") from exc
+        return page_from_words(number, word_rows(rows), grey.width, grey.height)
+
+
+def flatten(image: Image.Image) -> Image.Image:
+    """Greyscale on white: transparent areas of a PNG would otherwise read as black."""
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return image.convert("L")
+
+
+def word_rows(rows: dict[str, list]) -> list[tuple[tuple[int, int, int], str, tuple[int, int, int, int], float]]:
+    """((block, paragraph, line), text, (left, top, width, height), confidence 0-1) per recognised word."""
+    words = []
+    for i, level in enumerate(rows["level"]):
+        text = str(rows["text"][i]).replace("\x00", "").strip()
+        if int(level) != WORD_LEVEL or not text:
+            continue
+        key = (int(rows["block_num"][i]), int(rows["par_num"][i]), int(rows["line_num"][i]))
+        box = (int(rows["left"][i]), int(rows["top"][i]), int(rows["width"][i]), int(rows["height"][i]))
+        words.append((key, text, box, max(0.0, min(1.0, float(rows["conf"][i]) / 100))))
+    return words
+
+
+def page_from_words(number: int, words: Sequence, width: int, height: int) -> Page:
+    """Words joined by spaces, lines by a newline, paragraphs by a blank line; each word's offsets and box."""
+    parts: list[str] = []
+    boxes: list[WordBox] = []
+    length, last = 0, None
+    for key, text, (left, top, w, h), confidence in words:
+        if last is not None:
+            gap = " " if key == last else "\n" if key[:2] == last[:2] else "\n\n"
+            parts.append(gap)
+            length += len(gap)
+        parts.append(text)
+        boxes.append(WordBox(length, length + len(text), round(left / width, 5), round(top / height, 5),
+                             round((left + w) / width, 5), round((top + h) / height, 5), round(confidence, 3)))
+        length += len(text)
+        last = key
+    return Page(number, "".join(parts), words=tuple(boxes))
+
+
+def uncertain_spans(page: Page, threshold: float = LOW_CONFIDENCE) -> list[tuple[int, int]]:
+    """Offsets of the page's words recognised with less than `threshold` confidence."""
+    return [(w.start, w.end) for w in page.words if w.confidence < threshold]
+
+
+def span_boxes(page: Page, spans: Sequence[tuple[int, int]]) -> list[tuple[float, float, float, float]]:
+    """(left, top, right, bottom) fractions covering the words of each span, one box per run of words on a line."""
+    boxes: list[list[float]] = []
+    for start, end in spans:
+        previous = None
+        for word in page.words:
+            if word.end <= start or word.start >= end:
+                continue
+            same_line = previous is not None and page.text[previous.end:word.start] == " " and word.left >= previous.left
+            if same_line and boxes:
+                box = boxes[-1]
+                box[1], box[2], box[3] = min(box[1], word.top), max(box[2], word.right), max(box[3], word.bottom)
+            else:
+                boxes.append([word.left, word.top, word.right, word.bottom])
+            previous = word
+    return [(b[0], b[1], b[2], b[3]) for b in boxes]
