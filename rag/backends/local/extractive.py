@@ -119,6 +119,11 @@ class Reading:
     gate: str = ""  # why no passage can answer (then the reader refuses whatever the scores say)
 
     @functools.cached_property
+    def named(self) -> set[int]:
+        """Sources from a document the question names ("Under the GPL, ..."): the only ones that may answer it."""
+        return {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
+
+    @functools.cached_property
     def required(self) -> list[str]:
         """The question's identifiers an answer must contain (see Question.required)."""
         return self.question.required([p.hit.chunk.title for p in self.passages.values()])
@@ -270,6 +275,8 @@ class ExtractiveChatModel:
     def can_answer(reading: Reading, c: Candidate) -> bool:
         """Evidence of the asked-for kind (a number, a version, a date) that covers the question's identifiers."""
         kind = reading.question.kind
+        if reading.named and c.source not in reading.named:
+            return False  # another document's sentence, however close, does not answer for the named one
         return reading.covers(c) and (kind not in VALUE_KINDS or holds_kind(c.text, kind))
 
     @staticmethod
@@ -284,6 +291,8 @@ class ExtractiveChatModel:
         """Why no candidate can answer, in words for the inspector."""
         if not reading.candidates:
             return "no passage to read"
+        if reading.named and not any(c.source in reading.named for c in reading.candidates):
+            return "no sentence of the document the question names"
         if any(reading.covers(c) for c in reading.candidates):
             return f"no passage gives a {reading.question.kind}"
         return "no passage mentions " + ", ".join(reading.required)
