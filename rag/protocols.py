@@ -115,6 +115,24 @@ class ChatModel(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Screening:
+    """A content screen's verdict on a question and the sources retrieved for it."""
+
+    question_attack: bool = False
+    source_attacks: tuple[bool, ...] = ()  # one per source, in the order given
+    harms: dict[str, int] = field(default_factory=dict)  # category -> severity (0-7)
+
+
+@runtime_checkable
+class ContentScreen(Protocol):
+    """An external screen (Azure AI Content Safety) on top of the built-in injection patterns."""
+
+    def screen(self, question: str, sources: Sequence[str]) -> Screening:
+        """A verdict with exactly one `source_attacks` entry per source; ConfigError/BackendUnavailable on failure."""
+        ...
+
+
 @runtime_checkable
 class Parser(Protocol):
     kind: str
