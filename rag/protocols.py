@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from rag.errors import ConfigError
 from rag.types import Assessment, Chunk, Document, Hit, Mode, Page, Principal, Turn
 
 Upsert = tuple[Document, Sequence[Chunk], np.ndarray]  # a document, its chunks and their vectors
@@ -83,10 +84,15 @@ class BlobStore(Protocol):
     def metadata(self, key: str) -> dict[str, str]: ...
 
 
+class SecretAccessDenied(ConfigError):
+    """The store holds secrets but refuses this identity: never a reason to fall back to another key."""
+
+
 @runtime_checkable
 class SecretStore(Protocol):
     def get(self, name: str) -> str:
-        """ConfigError naming the store and the secret if it is missing."""
+        """ConfigError naming the store and the secret if it is missing (callers may fall back);
+        SecretAccessDenied naming the store and the role to grant if the store refuses to read it."""
         ...
 
 
