@@ -11,6 +11,7 @@ var privateDnsZoneNames = [
   'privatelink.search.windows.net'
   'privatelink.openai.azure.com'
   'privatelink.vaultcore.azure.net'
+  'privatelink.cognitiveservices.azure.com' // Content Safety (kind ContentSafety accounts)
 ]
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
@@ -64,3 +65,4 @@ output blobDnsZoneId string = zones[0].id
 output searchDnsZoneId string = zones[1].id
 output openaiDnsZoneId string = zones[2].id
 output keyVaultDnsZoneId string = zones[3].id
+output cognitiveServicesDnsZoneId string = zones[4].id
