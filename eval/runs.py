@@ -1,9 +1,8 @@
-"""Runs stored under <data_dir>/eval/runs/ as JSON (plus Parquet of the per-question rows), listed
-and compared over time. Each run records its configurations, package versions and the git sha."""
+"""Runs kept in the Store (RAG_STORE) with their per-question rows, listed and compared over time.
+Each run records its configurations, package versions and the git sha."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import subprocess
 from importlib import metadata
@@ -11,14 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.errors import EvalError
+from rag.protocols import Store
 
 PACKAGES = ("ragas", "ir-measures", "sentence-transformers", "tantivy", "openai", "streamlit")
 NESTED = ("expected", "retrieved", "unsupported_sentences")
-
-
-def runs_dir(data_dir: Path) -> Path:
-    return Path(data_dir) / "eval" / "runs"
 
 
 def versions() -> dict[str, str]:
@@ -49,35 +44,22 @@ def rows_frame(run: dict) -> pd.DataFrame:
     return frame
 
 
-def save_run(run: dict, data_dir: Path) -> Path:
-    folder = runs_dir(data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+def save_run(run: dict, store: Store) -> str:
+    """Keep `run` (rows included); returns its run id."""
     run = {**run, "versions": run.get("versions") or versions(), "git_sha": run.get("git_sha", git_sha())}
-    path = folder / f"{run['run_id']}.json"
-    path.write_text(json.dumps(run, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    with contextlib.suppress(ImportError):  # pyarrow is optional: the JSON file holds everything
-        rows_frame(run).to_parquet(path.with_suffix(".parquet"), index=False)
-    return path
+    store.save_run(run)
+    return run["run_id"]
 
 
-def load_run(data_dir: Path, run_id: str) -> dict:
-    path = runs_dir(data_dir) / f"{run_id}.json"
-    if not path.is_file():
-        raise EvalError(f"No evaluation run {run_id!r} in {path.parent}; `python -m eval runs` lists them.")
-    return json.loads(path.read_text(encoding="utf-8"))
+def load_run(store: Store, run_id: str) -> dict:
+    """NotFound if there is no such run."""
+    return store.run(run_id)
 
 
-def list_runs(data_dir: Path) -> list[dict]:
+def list_runs(store: Store) -> list[dict]:
     """Newest first: id, time, dataset, configurations and their summaries (no per-question rows)."""
-    out = []
-    for path in sorted(runs_dir(data_dir).glob("*.json"), reverse=True):
-        try:
-            run = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            continue  # a run being written by another process
-        out.append({k: run.get(k) for k in ("run_id", "created_at", "dataset", "items", "git_sha", "summary")}
-                   | {"configs": [c["name"] for c in run.get("configs", [])]})
-    return out
+    return [{k: run.get(k) for k in ("run_id", "created_at", "dataset", "items", "git_sha", "summary")}
+            | {"configs": [c["name"] for c in run.get("configs", [])]} for run in store.runs()]
 
 
 def compare(runs: list[dict]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ try:
         upload = st.file_uploader("JSONL or CSV dataset", type=["jsonl", "csv"])
         items = views.uploaded_dataset(upload) if upload else []
     elif source == "My chat feedback":  # rated answers become regression cases
-        items = feedback_dataset(read_feedback(engine().settings.data_dir, principal))
+        items = feedback_dataset(read_feedback(engine().store, principal))
     else:
         size = st.slider("Questions", 5, 100, 20)
         seed = st.number_input("Seed", 0, 10_000, 0)
@@ -63,7 +63,7 @@ if st.button("Run evaluation", type="primary") and names:
                           {"Upload a file": "uploaded", "My chat feedback": "feedback", "DocChat's QA benchmark": "qa"}.get(
                               source, "ragas" if uses_model(engine()) else "synthetic"),
                           lambda fraction, message: bar.progress(min(fraction, 1.0), message))
-        save_run(run, engine().settings.data_dir)
+        save_run(run, engine().store)
     except RagError as exc:
         st.error(str(exc))
         st.stop()
@@ -83,7 +83,7 @@ if run := views.last_run():
     views.exports(run)
 
 with st.expander("Earlier runs"):
-    earlier = list_runs(engine().settings.data_dir)
+    earlier = list_runs(engine().store)
     picked = st.multiselect("Compare runs", [r["run_id"] for r in earlier])
     if picked:
-        st.dataframe(compare([load_run(engine().settings.data_dir, r) for r in picked]), hide_index=True)
+        st.dataframe(compare([load_run(engine().store, r) for r in picked]), hide_index=True)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rag.errors import RagError
-from ui import about, router
+from ui import about, conversations, router
 from ui.resources import engine, settings
 
 principal = router.page_principal()
@@ -14,3 +14,4 @@ try:
     st.dataframe(about.status_rows(engine(), principal), hide_index=True)
 except RagError as exc:
     st.error(str(exc))
+conversations.delete_my_data(engine(), principal)

@@ -1,4 +1,4 @@
-"""python -m rag ingest|ask|search|list|delete — the engine from a terminal, or from other tools (--json)."""
+"""python -m rag ingest|ask|search|list|delete|chats — the engine from a terminal, or from other tools (--json)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from rag.answer import UNCITED
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.settings import get_settings
-from rag.types import Answer, Hit, Principal
+from rag.types import Answer, Hit, Principal, Turn
 
 console = Console(stderr=True)
 out = Console() if sys.stdout.isatty() else Console(width=200)  # pipes get whole names, not "shared-mime…"
@@ -93,12 +93,27 @@ def batch_items(path: str) -> Iterator[tuple[str, str]]:
             yield str(item.get("id", number)), item["question"]
 
 
+def chat_history(engine: Engine, principal: Principal, conv_id: str) -> list[Turn]:
+    """The turns sent with a question that continues a stored conversation (interrupted ones left out)."""
+    turns = engine.conversation(conv_id, principal).turns
+    return [t for turn in turns if not turn.answer.interrupted
+            for t in (Turn("user", turn.question), Turn("assistant", turn.answer.text))]
+
+
 def cmd_ask(engine: Engine, principal: Principal, args) -> int:
+    """One question is kept as a conversation (a new one, or --chat ID continued); --batch keeps nothing."""
     items = batch_items(args.batch) if args.batch else [("1", args.question)]
+    conv_id = getattr(args, "chat", None)
+    history = chat_history(engine, principal, conv_id) if conv_id and not args.batch else []
     for item_id, question in items:
-        stream = engine.ask(question, principal, k=args.k, mode=args.mode)
-        if args.json or args.batch:
+        stream = engine.ask(question, principal, history=history, k=args.k, mode=args.mode)
+        if args.batch:
             print(json.dumps({"id": item_id, **answer_json(stream.complete())}), flush=True)
+            continue
+        if args.json:
+            answer = stream.complete()
+            conv_id, turn = keep_turn(engine, principal, conv_id, answer)
+            print(json.dumps({"id": item_id, "conversation": conv_id, "turn": turn, **answer_json(answer)}), flush=True)
             continue
         try:
             for delta in stream:
@@ -115,6 +130,58 @@ def cmd_ask(engine: Engine, principal: Principal, args) -> int:
             print(f"confidence: {stream.answer.confidence:.0%}")
         for h in stream.answer.related if stream.answer.abstained else []:
             print(f"related (not an answer): {h.chunk.title}, page {h.chunk.page}: {' '.join(h.chunk.text.split())[:100]}")
+        conv_id, turn = keep_turn(engine, principal, conv_id, stream.answer)
+        console.print(f"conversation {conv_id}, turn {turn} (continue with --chat {conv_id})")
+    return 0
+
+
+def keep_turn(engine: Engine, principal: Principal, conv_id: str | None, answer: Answer) -> tuple[str, int]:
+    conv_id = conv_id or engine.new_conversation(principal).conv_id
+    return conv_id, engine.keep_turn(conv_id, principal, answer).n
+
+
+def cmd_chats(engine: Engine, principal: Principal, args) -> int:
+    """list (own, then shared with you), show ID, delete ID... or --all."""
+    if args.action == "list":
+        rows = [(c, "") for c in engine.conversations(principal, args.search or "")]
+        rows += [(c, "shared") for c in engine.shared_conversations(principal)]
+        if args.json:
+            print(json.dumps([asdict(c) | {"read_only": bool(ro)} for c, ro in rows]))
+            return 0
+        table = Table("conversation", "title", "questions", "updated", "shared with")
+        for c, ro in rows:
+            table.add_row(c.conv_id, c.title, str(c.turns), c.updated_at[:19], c.shared_with + (" (read-only)" if ro else ""))
+        out.print(table)
+        return 0
+    if args.action == "delete" and args.all:
+        console.print(f"deleted {engine.delete_conversations(principal)} conversations")
+        return 0
+    if not args.ids:
+        console.print(f"[red]error:[/red] chats {args.action} needs conversation ids" +
+                      (" or --all" if args.action == "delete" else ""))
+        return 2
+    if args.action == "show":
+        return show_chat(engine, principal, args)
+    for conv_id in args.ids:
+        engine.delete_conversation(conv_id, principal)
+        console.print(f"deleted conversation {conv_id}")
+    return 0
+
+
+def show_chat(engine: Engine, principal: Principal, args) -> int:
+    for conv_id in args.ids:
+        conversation = engine.conversation(conv_id, principal)
+        if args.json:
+            print(json.dumps({"conversation": asdict(conversation.info), "read_only": conversation.read_only,
+                              "turns": [{"n": t.n, "created_at": t.created_at, "feedback": t.feedback,
+                                         **answer_json(t.answer)} for t in conversation.turns]}))
+            continue
+        gone = engine.missing_sources(conversation, principal)
+        print(f"# {conversation.info.title}" + ("  (shared with you, read-only)" if conversation.read_only else ""))
+        for t in conversation.turns:
+            print(f"\n[{t.n}] Q: {t.question}\n    A: {t.answer.text}")
+            for c in t.answer.citations:
+                print(f"    [{c.n}] {c.title}, page {c.page}" + ("  (no longer available)" if c.doc_id in gone else ""))
     return 0
 
 
@@ -179,12 +246,21 @@ def parser() -> argparse.ArgumentParser:
         cmd.add_argument("--mode", choices=["hybrid", "bm25", "vector"], default="hybrid")
         cmd.add_argument("--json", action="store_true", help="machine-readable output")
         cmd.add_argument("--batch", help='JSONL file of {"id", "question"}: one JSON line out per line in')
+    ask = sub.choices["ask"]
+    ask.add_argument("--chat", metavar="ID", help="continue this stored conversation (`chats list` shows ids)")
+    chats = sub.add_parser("chats", help="your stored conversations: list, show ID..., delete ID... | --all")
+    chats.add_argument("action", choices=["list", "show", "delete"])
+    chats.add_argument("ids", nargs="*", metavar="ID")
+    chats.add_argument("--search", help="list: only conversations whose title or text holds this")
+    chats.add_argument("--all", action="store_true", help="delete: every conversation of yours")
+    chats.add_argument("--json", action="store_true", help="machine-readable output")
     sub.add_parser("list", help="list documents").add_argument("--json", action="store_true")
     sub.add_parser("delete", help="delete documents by id or name").add_argument("docs", nargs="+")
     return root
 
 
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "search": cmd_search, "list": cmd_list, "delete": cmd_delete}
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "search": cmd_search, "list": cmd_list, "delete": cmd_delete,
+            "chats": cmd_chats}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,10 @@
-"""Structured JSON audit lines for uploads, deletes and questions: who, when, which documents,
-how long, how it ended.
+"""Structured JSON audit lines for uploads, deletes, questions and conversation events (create,
+turn, read, rename, share, delete, purge, delete_my_data): who, when, which documents or
+conversation ids, how long, how it ended.
 
-Never the documents' text, the question's text or a secret: a question is logged as a sha256
-prefix and its length, which is enough to correlate repeats without keeping what was asked.
+Never the documents' text, a question's or answer's text, a conversation's title or a secret: a
+question is logged as a sha256 prefix and its length, which is enough to correlate repeats without
+keeping what was asked.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
 
 from rag import audit, registry, telemetry
@@ -12,9 +13,11 @@ from rag.answer import AnswerStream, search_query, stream_answer
 from rag.audit import audited, fingerprint
 from rag.guard import RATE_LIMITER, check_question, content_screen, sources_for
 from rag.ingest.pipeline import Ingestor, Progress, load_pages, original_key, unstore
-from rag.protocols import BlobStore, ChatModel, Embedder, Index
+from rag.protocols import BlobStore, ChatModel, Embedder, Index, Store
 from rag.retrieve import retrieve
 from rag.settings import Settings, get_settings
+from rag.store import migrate
+from rag.store.model import Conversation, ConversationInfo, StoredTurn
 from rag.telemetry import span
 from rag.types import PRIVATE, Answer, Document, Hit, IngestReport, Mode, Page, Principal, Turn
 
@@ -53,6 +56,18 @@ class Engine:
     @cached_property
     def chat(self) -> ChatModel:
         return registry.create("chat", self.settings, **self._deps("chat"))
+
+    @cached_property
+    def store(self) -> Store:
+        """Conversations, feedback and runs; on first use, files of earlier versions are imported once and
+        conversations past RAG_CONVERSATION_RETENTION_DAYS are deleted."""
+        store = registry.create("store", self.settings, **self._deps("store"))
+        migrate.import_files(store, self.settings.data_dir)
+        if self.settings.conversation_retention_days:
+            cutoff = datetime.now(UTC) - timedelta(days=self.settings.conversation_retention_days)
+            purged = store.purge(cutoff.isoformat())
+            audit.write("conversation.purge", Principal("system"), {"conversations": purged, "status": "ok"})
+        return store
 
     @cached_property
     def content_safety(self):
@@ -160,3 +175,63 @@ class Engine:
                 "cited": sorted({c.doc_id for c in answer.citations}),
                 "latency_ms": round((time.perf_counter() - started) * 1000, 1)})
         return done
+
+    # --- conversations (the store enforces who sees what; the audit log keeps ids and counts, never text)
+    def new_conversation(self, principal: Principal) -> ConversationInfo:
+        with audited("conversation.create", principal) as entry:
+            info = self.store.create(principal)
+            entry["conversation"] = info.conv_id
+            return info
+
+    def conversations(self, principal: Principal, query: str = "") -> list[ConversationInfo]:
+        return self.store.conversations(principal, query)
+
+    def shared_conversations(self, principal: Principal) -> list[ConversationInfo]:
+        return self.store.shared_with_me(principal)
+
+    def conversation(self, conv_id: str, principal: Principal) -> Conversation:
+        with audited("conversation.read", principal, conversation=str(conv_id)[:64]) as entry:
+            conversation = self.store.conversation(conv_id, principal)
+            entry.update(turns=len(conversation.turns), read_only=conversation.read_only)
+            return conversation
+
+    def keep_turn(self, conv_id: str, principal: Principal, answer: Answer) -> StoredTurn:
+        with audited("conversation.turn", principal, conversation=str(conv_id)[:64]) as entry:
+            turn = self.store.append(conv_id, principal, answer.question, answer)
+            entry["turn"] = turn.n
+            return turn
+
+    def rename_conversation(self, conv_id: str, principal: Principal, title: str) -> ConversationInfo:
+        with audited("conversation.rename", principal, conversation=str(conv_id)[:64]):
+            return self.store.rename(conv_id, principal, title)
+
+    def share_conversation(self, conv_id: str, principal: Principal, group: str) -> ConversationInfo:
+        with audited("conversation.share" if group else "conversation.unshare", principal,
+                     conversation=str(conv_id)[:64], group=group[:200]):
+            return self.store.share(conv_id, principal, group)
+
+    def delete_conversation(self, conv_id: str, principal: Principal) -> None:
+        with audited("conversation.delete", principal, conversation=str(conv_id)[:64]):
+            self.store.delete(conv_id, principal)
+
+    def delete_conversations(self, principal: Principal) -> int:
+        with audited("conversation.delete_all", principal) as entry:
+            entry["conversations"] = self.store.delete_all(principal)
+            return entry["conversations"]
+
+    def missing_sources(self, conversation: Conversation, principal: Principal) -> dict[str, str]:
+        """doc_id -> title of the cited documents this principal cannot open now (deleted, or not theirs)."""
+        visible = {d.doc_id for d in self.documents(principal)}
+        return {c.doc_id: c.title for t in conversation.turns for c in t.answer.citations if c.doc_id not in visible}
+
+    def delete_my_data(self, principal: Principal) -> dict[str, int]:
+        """Every conversation, feedback record and document the principal owns; says how many of each."""
+        with audited("delete_my_data", principal) as entry:
+            removed = {"conversations": self.store.delete_all(principal),
+                       "feedback": self.store.delete_feedback(principal), "documents": 0}
+            for document in self.documents(principal):
+                if document.owner == principal.user_id:
+                    self._delete(document.doc_id, principal)
+                    removed["documents"] += 1
+            entry.update(removed)
+            return removed

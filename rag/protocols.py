@@ -9,7 +9,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from rag.errors import ConfigError
-from rag.types import Assessment, Chunk, Document, Hit, Mode, Page, Principal, Turn
+from rag.store.model import Conversation, ConversationInfo, StoredTurn
+from rag.types import Answer, Assessment, Chunk, Document, Hit, Mode, Page, Principal, Turn
 
 Upsert = tuple[Document, Sequence[Chunk], np.ndarray]  # a document, its chunks and their vectors
 
@@ -37,7 +38,9 @@ class Index(Protocol):
 
     def upsert_many(self, items: Sequence[Upsert]) -> None:
         """`upsert` for several documents in one write (the local index: one commit); each document
-        is still replaced whole or not at all, and a doc_id given twice keeps its last version."""
+        is still replaced whole or not at all, and a doc_id given twice keeps its last version.
+        An index with `keeps_sentences = True` also takes `sentences`: per item, per chunk, the
+        vectors of its sentences (rag/ingest/context.py), for rescoring at sentence grain."""
         ...
 
     def delete(self, doc_id: str, principal: Principal) -> None:
@@ -146,3 +149,64 @@ class Parser(Protocol):
     def parse(self, data: bytes) -> Iterator[Page]:
         """Pages in order; InvalidDocument for anything unreadable."""
         ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Conversations, feedback and evaluation runs. A conversation is its owner's; members of the one
+    group it is shared with read it. Every call on a conversation is scoped to the principal: NotFound
+    if they cannot see it, Forbidden if they see it (shared) but do not own it."""
+
+    def create(self, principal: Principal, title: str = "") -> ConversationInfo: ...
+
+    def append(self, conv_id: str, principal: Principal, question: str, answer: Answer) -> StoredTurn:
+        """Add one turn, whole or not at all; concurrent appends each get their own next number."""
+        ...
+
+    def conversations(self, principal: Principal, query: str = "") -> list[ConversationInfo]:
+        """The principal's own, newest first; `query` matches the title or a turn's text."""
+        ...
+
+    def shared_with_me(self, principal: Principal) -> list[ConversationInfo]: ...
+
+    def conversation(self, conv_id: str, principal: Principal) -> Conversation: ...
+
+    def rename(self, conv_id: str, principal: Principal, title: str) -> ConversationInfo: ...
+
+    def share(self, conv_id: str, principal: Principal, group: str) -> ConversationInfo:
+        """Share read-only with one of the principal's groups; "" unshares, at once."""
+        ...
+
+    def delete(self, conv_id: str, principal: Principal) -> None: ...
+
+    def delete_all(self, principal: Principal) -> int:
+        """Delete every conversation the principal owns; returns how many."""
+        ...
+
+    def add_feedback(self, principal: Principal, record: dict, conv_id: str = "", turn: int = 0) -> dict:
+        """Keep a rating; on a turn of one's own conversation it replaces that turn's earlier rating."""
+        ...
+
+    def feedback(self, principal: Principal) -> list[dict]:
+        """The principal's ratings, oldest first."""
+        ...
+
+    def delete_feedback(self, principal: Principal) -> int: ...
+
+    def save_run(self, run: dict) -> None:
+        """An evaluation run with its per-question rows; listed only once all of it is stored."""
+        ...
+
+    def runs(self) -> list[dict]:
+        """Run headers (no rows), newest first."""
+        ...
+
+    def run(self, run_id: str) -> dict: ...
+
+    def purge(self, before: str) -> int:
+        """Retention: delete conversations last updated before this ISO time; returns how many."""
+        ...
+
+    def flag(self, name: str) -> bool: ...
+
+    def set_flag(self, name: str) -> None: ...

@@ -29,6 +29,10 @@ BACKENDS: dict[str, dict[str, str]] = {
         "azure": "rag.backends.azure.openai:AzureOpenAIChatModel",
         "scripted": "rag.backends.scripted:ScriptedChatModel",
     },
+    "store": {
+        "local": "rag.store.sqlite:SqliteStore",
+        "azure": "rag.store.tables:AzureTableStore",
+    },
     "secrets": {
         "env": "rag.backends.local.secrets:EnvSecretStore",
         "keyvault": "rag.backends.azure.keyvault:KeyVaultSecretStore",

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     blobs: str = Field("local", description="Blob store backend: `local` (files under the data dir) or `azure`.")
     chat: str = Field("extractive", description="Chat model: `extractive` (offline, quotes sources), `openai`, `azure`.")
     secrets: str = Field("env", description="Secret store: `env` (environment / .streamlit/secrets.toml) or `keyvault`.")
+    store: str = Field("local", description="Store of conversations, feedback and evaluation runs: `local` (SQLite "
+                       "file `store.sqlite3` in the data dir) or `azure` (Table Storage in the storage account).")
+    conversation_retention_days: int = Field(
+        0, ge=0, description="Days a conversation is kept after its last turn (expired ones are deleted when DocChat "
+        "starts); 0: forever.")
 
     # --- identity
     auth_mode: Literal["none", "proxy", "oidc"] = Field(
@@ -46,9 +51,20 @@ class Settings(BaseSettings):
     # --- retrieval
     top_k: int = Field(6, description="Chunks retrieved per question and given to the chat model.")
     candidates: int = Field(50, description="Candidates each retriever contributes before fusion.")
-    rrf_k: int = Field(60, description="Reciprocal rank fusion constant (higher flattens rank differences).")
-    bm25_weight: float = Field(1.0, description="Weight of the BM25 ranking in the fusion.")
-    vector_weight: float = Field(1.0, description="Weight of the vector ranking in the fusion.")
+    fusion: Literal["convex", "rrf"] = Field(
+        "convex", description="Local index: how the BM25 and dense rankings are fused. `convex`: "
+        "`RAG_VECTOR_SHARE` x the min-max normalised dense score + the rest x the normalised BM25 score (best on "
+        "paraphrased questions, docs/evaluation.md); `rrf`: reciprocal rank fusion with `RAG_RRF_K` and the two weights."
+    )
+    vector_share: float = Field(0.8, ge=0.0, le=1.0, description="`convex` fusion: share of the dense score (0-1).")
+    sentence_share: float = Field(
+        0.5, ge=0.0, le=1.0, description="Local index: share of a chunk's best-matching sentence in its dense score, "
+        "the rest being the whole chunk's cosine. Each sentence is embedded at ingest (about 2x the embedding time, "
+        "float16 in memory: ~5 KB per chunk). 0: chunk vectors only, and sentences are not embedded."
+    )
+    rrf_k: int = Field(60, description="`rrf` fusion: reciprocal rank fusion constant (higher flattens rank differences).")
+    bm25_weight: float = Field(1.0, description="`rrf` fusion: weight of the BM25 ranking.")
+    vector_weight: float = Field(1.0, description="`rrf` fusion: weight of the vector ranking.")
 
     # --- answers
     answer_threshold: float | None = Field(
@@ -110,6 +126,10 @@ class Settings(BaseSettings):
     azure_semantic: bool = Field(False, description="Use the Azure AI Search semantic ranker on hybrid queries.")
     azure_storage_account_url: str = Field("", description="Blob endpoint, https://ACCOUNT.blob.core.windows.net.")
     azure_storage_container: str = Field("docchat", description="Private blob container for originals.")
+    azure_storage_table_url: str = Field(
+        "", description="Table endpoint for `RAG_STORE=azure`, https://ACCOUNT.table.core.windows.net; empty: the "
+        "account of RAG_AZURE_STORAGE_ACCOUNT_URL.")
+    azure_storage_table: str = Field("docchat", description="Table (created on first use) holding conversations, feedback and runs.")
     azure_keyvault_url: str = Field("", description="Key Vault URL, https://NAME.vault.azure.net, for `RAG_SECRETS=keyvault`.")
     azure_search_manage_index: bool = Field(
         True, description="Create or update the AI Search index schema on first use (needs Search Service Contributor); "

@@ -26,7 +26,7 @@ def model_name(settings: Settings, seam: str) -> str:
 def backend_rows(settings: Settings) -> list[dict]:
     """Backend and model of every seam, straight from the settings (nothing is loaded)."""
     return [{"seam": seam, "backend": getattr(settings, seam), "model": model_name(settings, seam)}
-            for seam in ("embedder", "index", "blobs", "chat", "secrets")]
+            for seam in ("embedder", "index", "blobs", "chat", "secrets", "store")]
 
 
 def status_rows(engine: Engine, principal: Principal) -> list[dict]:

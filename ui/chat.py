@@ -13,7 +13,7 @@ from rag.errors import BackendUnavailable, RagError
 from rag.types import RERANK_SKIPPED, Answer, Hit, Principal
 from ui import state
 from ui.render import citation_label, emphasised_markdown, escape_markdown, escape_stream, preview
-from ui.resources import settings
+from ui.resources import engine
 from ui.state import Exchange
 
 
@@ -40,24 +40,36 @@ def inspector(answer: Answer) -> None:
             st.dataframe(hit_rows(hits), hide_index=True)
 
 
-def feedback(index: int, answer: Answer, principal: Principal) -> None:
-    """Thumbs up/down, with an optional correction on a thumbs down: stored as a future test case."""
+def feedback(index: int, exchange: Exchange, principal: Principal) -> None:
+    """Thumbs up/down, with an optional correction on a thumbs down: kept on the conversation's turn and
+    as a future test case. A conversation shared with the user is read-only: no rating."""
+    if state.read_only():
+        return
     rating = st.feedback("thumbs", key=state.feedback_key(index))
     if rating is None:
         return
     with st.form(f"{state.feedback_key(index)}-form", border=False):
         correction = st.text_input("What should the answer have been? (optional)") if rating == 0 else ""
         if st.form_submit_button("Save feedback"):
+            conv_id = state.conv_id() if exchange.turn else ""
             try:
-                record_feedback(settings().data_dir, principal, answer, "up" if rating else "down", correction)
-            except (RagError, OSError) as exc:
+                record_feedback(engine().store, principal, exchange.answer, "up" if rating else "down", correction,
+                                conv_id, exchange.turn)
+            except RagError as exc:
                 st.error(f"Could not save your feedback: {exc}")
             else:
                 st.toast("Thanks: saved. Export it as an evaluation dataset from the Evaluate page.")
 
 
 def citation_chips(index: int, answer: Answer) -> None:
-    labels = {c.n: citation_label(c.n, c.title, c.page) for c in answer.citations}
+    """One chip per source the user can open; the others (deleted, or not shared with them) are named."""
+    gone = state.missing_sources()
+    labels = {c.n: citation_label(c.n, c.title, c.page) for c in answer.citations if c.doc_id not in gone}
+    unavailable = [c for c in answer.citations if c.doc_id in gone]
+    if unavailable:
+        st.caption("No longer available to you: " + ", ".join(citation_label(c.n, c.title, c.page) for c in unavailable))
+    if not labels:
+        return
     st.pills("Sources", list(labels), format_func=labels.get, selection_mode="single",
              key=state.citation_key(index), on_change=state.choose_citation, args=(index,))
 
@@ -70,8 +82,9 @@ def related(hits: Sequence[Hit]) -> None:
                     f"{escape_markdown(preview(hit.chunk.text))}")
 
 
-def answer_extras(index: int, answer: Answer, principal: Principal) -> None:
+def answer_extras(index: int, exchange: Exchange, principal: Principal) -> None:
     """Everything under an answer's text: why it is not grounded, citation chips, inspector, feedback."""
+    answer = exchange.answer
     if answer.interrupted:
         st.error(answer.interrupted)
     if answer.uncited:
@@ -84,7 +97,7 @@ def answer_extras(index: int, answer: Answer, principal: Principal) -> None:
     if answer.abstained and answer.related:
         related(answer.related)
     inspector(answer)
-    feedback(index, answer, principal)
+    feedback(index, exchange, principal)
 
 
 def show_exchange(index: int, exchange: Exchange, principal: Principal) -> None:
@@ -92,7 +105,7 @@ def show_exchange(index: int, exchange: Exchange, principal: Principal) -> None:
         st.markdown(escape_markdown(exchange.question))
     with st.chat_message("assistant"):
         st.markdown(emphasised_markdown(exchange.answer.text, exchange.answer.emphasis))
-        answer_extras(index, exchange.answer, principal)
+        answer_extras(index, exchange, principal)
 
 
 def ask(engine: Engine, question: str, principal: Principal) -> None:
@@ -110,15 +123,30 @@ def ask(engine: Engine, question: str, principal: Principal) -> None:
                 slot.markdown(emphasised_markdown(stream.answer.text, stream.answer.emphasis))
         except RagError as exc:
             st.error(str(exc))
-            keep_interrupted(question, stream, exc)
+            keep_interrupted(engine, question, stream, exc, principal)
             return
-        answer_extras(state.add_exchange(question, stream.answer), stream.answer, principal)
+        index = keep(engine, question, stream.answer, principal)
+        answer_extras(index, state.exchanges()[index], principal)
 
 
-def keep_interrupted(question: str, stream: AnswerStream | None, exc: RagError) -> None:
+def keep(engine: Engine, question: str, answer: Answer, principal: Principal) -> int:
+    """Add the exchange to the conversation on screen and to the store (the conversation is created
+    with its first question). If the store fails, the exchange stays on screen, marked unsaved."""
+    try:
+        if not state.conv_id():
+            state.set_conv_id(engine.new_conversation(principal).conv_id)
+        turn = engine.keep_turn(state.conv_id(), principal, answer).n
+    except RagError as exc:
+        st.warning(f"This answer is on screen but could not be saved: {exc}")
+        turn = 0
+    return state.add_exchange(question, answer, turn)
+
+
+def keep_interrupted(engine: Engine, question: str, stream: AnswerStream | None, exc: RagError,
+                     principal: Principal) -> None:
     """A model or index that failed mid-way loses nothing: the question stays in the conversation with
     what arrived of the answer, marked interrupted. A refused question is not part of it."""
     if stream is not None and stream.answer.interrupted:
-        state.add_exchange(question, stream.answer)
+        keep(engine, question, stream.answer, principal)
     elif isinstance(exc, BackendUnavailable):
-        state.add_exchange(question, Answer(question, question, abstained=True, interrupted=str(exc)))
+        keep(engine, question, Answer(question, question, abstained=True, interrupted=str(exc)), principal)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from rag.store.model import Conversation
 from rag.types import Answer, IngestReport, Principal, Turn
 
 _KEY = "docchat"
@@ -15,6 +16,7 @@ _KEY = "docchat"
 class Exchange:
     question: str
     answer: Answer
+    turn: int = 0  # its number in the stored conversation; 0: not stored (the store failed)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,10 @@ class UiState:
     exchanges: list[Exchange] = field(default_factory=list)
     source: SourceRef | None = None
     conversation: int = 0  # bumped by "New chat" so its widgets start fresh
+    conv_id: str = ""  # the stored conversation on screen; "" until its first question
+    read_only: bool = False  # shared with the user through a group: no questions, no feedback
+    missing: dict[str, str] = field(default_factory=dict)  # doc_id -> title of cited documents the user cannot open
+    confirm_chat_delete: str = ""  # conv id (or ALL) waiting for confirmation
     ingested: dict[str, IngestReport] = field(default_factory=dict)  # uploaded file id -> report
     confirm_delete: str = ""  # doc id waiting for confirmation
     notice: str = ""  # a message for the next run (e.g. after st.rerun)
@@ -75,9 +81,51 @@ def exchanges() -> list[Exchange]:
     return state().exchanges
 
 
-def add_exchange(question: str, answer: Answer) -> int:
-    state().exchanges.append(Exchange(question, answer))
+def add_exchange(question: str, answer: Answer, turn: int = 0) -> int:
+    state().exchanges.append(Exchange(question, answer, turn))
     return len(state().exchanges) - 1
+
+
+def conv_id() -> str:
+    return state().conv_id
+
+
+def set_conv_id(value: str) -> None:
+    state().conv_id = value
+
+
+def read_only() -> bool:
+    return state().read_only
+
+
+def missing_sources() -> dict[str, str]:
+    return state().missing
+
+
+def restore(conversation: Conversation, missing: dict[str, str]) -> None:
+    """Show a stored conversation exactly as it was: its turns, the feedback given on them."""
+    new_chat()
+    current = state()
+    current.conv_id, current.read_only, current.missing = conversation.info.conv_id, conversation.read_only, missing
+    for turn in conversation.turns:
+        index = add_exchange(turn.question, turn.answer, turn.n)
+        if turn.feedback:  # the thumbs widget starts at the rating given
+            st.session_state[feedback_key(index)] = 1 if turn.feedback.get("rating") == "up" else 0
+
+
+ALL = "*"  # confirm_chat_delete value for "delete all my conversations"
+
+
+def confirm_chat_delete() -> str:
+    return state().confirm_chat_delete
+
+
+def ask_chat_delete(target: str) -> None:
+    state().confirm_chat_delete = target
+
+
+def cancel_chat_delete() -> None:
+    state().confirm_chat_delete = ""
 
 
 def history() -> list[Turn]:
@@ -93,6 +141,7 @@ def history() -> list[Turn]:
 def new_chat() -> None:
     current = state()
     current.exchanges, current.source = [], None
+    current.conv_id, current.read_only, current.missing = "", False, {}
     current.conversation += 1
 
 

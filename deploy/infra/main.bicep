@@ -12,18 +12,20 @@ param location string = 'swedencentral'
 param prefix string = 'docchat'
 @description('Environment tag and resource group suffix.')
 param environmentName string = 'prod'
-@description('One entry per environment, each with its own namespace, identities, blob container, search index and Key Vault: name (short, in resource names), namespace, container (RAG_AZURE_STORAGE_CONTAINER), searchIndex (RAG_AZURE_SEARCH_INDEX).')
+@description('One entry per environment, each with its own namespace, identities, blob container, table, search index and Key Vault: name (short, in resource names), namespace, container (RAG_AZURE_STORAGE_CONTAINER), table (RAG_AZURE_STORAGE_TABLE: letters and digits only), searchIndex (RAG_AZURE_SEARCH_INDEX).')
 param environments array = [
   {
     name: 'prod'
     namespace: 'docchat'
     container: 'docchat'
+    table: 'docchat'
     searchIndex: 'docchat'
   }
   {
     name: 'staging'
     namespace: 'docchat-staging'
     container: 'docchat-staging'
+    table: 'docchatstaging'
     searchIndex: 'docchat-staging'
   }
 ]
@@ -70,6 +72,7 @@ var tags = {
 var suffix = uniqueString(subscription().id, prefix, environmentName)
 var namespaces = [for env in environments: env.namespace]
 var blobContainerNames = [for env in environments: env.container]
+var tableNames = [for env in environments: env.table]
 var keyVaultNames = [for env in environments: take('kv-${prefix}-${env.name}-${suffix}', 24)]
 var names = {
   resourceGroup: 'rg-${prefix}-${environmentName}'
@@ -119,6 +122,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     containerNames: blobContainerNames
+    tableNames: tableNames
     workspaceId: monitoring.outputs.workspaceId
   }
 }
@@ -213,6 +217,20 @@ module blobEndpoint 'modules/private-endpoint.bicep' = {
     serviceId: storage.outputs.id
     groupId: 'blob'
     privateDnsZoneId: network.outputs.blobDnsZoneId
+  }
+}
+
+module tableEndpoint 'modules/private-endpoint.bicep' = {
+  scope: rg
+  name: 'pe-table'
+  params: {
+    name: 'pe-${names.storage}-table'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: storage.outputs.id
+    groupId: 'table'
+    privateDnsZoneId: network.outputs.tableDnsZoneId
   }
 }
 
@@ -324,6 +342,7 @@ output environments array = [for (env, i) in environments: {
   keyVaultUrl: keyVaults[i].outputs.uri
   searchIndex: env.searchIndex
   container: env.container
+  table: env.table
 }]
 output githubClientId string = identity.outputs.githubClientId
 output githubPrincipalId string = identity.outputs.githubPrincipalId

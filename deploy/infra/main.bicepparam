@@ -5,8 +5,8 @@ param location = 'swedencentral'
 param prefix = 'docchat'
 param environmentName = 'prod'
 param environments = [
-  { name: 'prod', namespace: 'docchat', container: 'docchat', searchIndex: 'docchat' }
-  { name: 'staging', namespace: 'docchat-staging', container: 'docchat-staging', searchIndex: 'docchat-staging' }
+  { name: 'prod', namespace: 'docchat', container: 'docchat', table: 'docchat', searchIndex: 'docchat' }
+  { name: 'staging', namespace: 'docchat-staging', container: 'docchat-staging', table: 'docchatstaging', searchIndex: 'docchat-staging' }
 ]
 param githubRepository = 'contoso/docchat'
 // az ad signed-in-user show --query id -o tsv

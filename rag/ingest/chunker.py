@@ -1,6 +1,8 @@
 """Pages -> chunks measured in the embedder's own tokens, each keeping its exact span in the page.
 
-Chunks cover only the prose between a page's furniture spans (running headers, page numbers)."""
+Chunks cover only the prose between a page's furniture spans (running headers, page numbers).
+Each chunk's `section` is its heading path: the page's own section (a DOCX heading) and the last
+headings above the chunk, which may be pages back ("libtasn1 > 3 Utilities > 3.2 Invoking asn1Coding")."""
 
 from __future__ import annotations
 
@@ -10,7 +12,11 @@ from collections.abc import Iterable
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from rag.protocols import Embedder
+from rag.text import heading_spans
 from rag.types import Chunk, Document, Page
+
+TRAIL = 2  # headings kept in a chunk's path
+MAX_SECTION = 200  # characters
 
 
 class Chunker:
@@ -57,14 +63,37 @@ class Chunker:
         return self._fit(text, start, mid) + self._fit(text, mid, end)
 
     def chunk(self, document: Document, pages: Iterable[Page]) -> list[Chunk]:
-        chunks = []
+        chunks: list[Chunk] = []
+        trail: list[str] = []  # headings seen so far in the document, latest last
         for page in pages:
+            headings = page_headings(page)
+            if page.section:  # a DOCX section starts afresh under its own heading
+                trail = []
             for start, end in self.page_spans(page):
                 if not page.text[start:end].strip():
                     continue
+                while headings and headings[0][0] < start:
+                    trail.append(headings.pop(0)[1])
                 chunks.append(Chunk(
                     chunk_id=f"{document.doc_id}:{len(chunks):05d}", doc_id=document.doc_id,
-                    text=page.text[start:end], page=page.number, start=start, end=end, section=page.section,
-                    title=document.name, owner=document.owner, collection=document.collection,
+                    text=page.text[start:end], page=page.number, start=start, end=end,
+                    section=heading_path(page.section, trail), title=document.name, owner=document.owner,
+                    collection=document.collection,
                 ))
+            trail += [h for _, h in headings]
         return chunks
+
+
+def page_headings(page: Page) -> list[tuple[int, str]]:
+    """(offset, text) of the page's heading lines, running headers and footers left out."""
+    def furniture(a: int, b: int) -> bool:
+        return any(a < f_end and f_start < b for f_start, f_end in page.furniture)
+    return [(a, " ".join(page.text[a:b].split())) for a, b in heading_spans(page.text) if not furniture(a, b)]
+
+
+def heading_path(section: str, trail: list[str]) -> str:
+    parts: list[str] = []
+    for part in [section, *trail[-TRAIL:]]:
+        if part and part not in parts:
+            parts.append(part)
+    return " > ".join(parts)[:MAX_SECTION]

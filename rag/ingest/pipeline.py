@@ -16,13 +16,13 @@ import numpy as np
 
 from rag.errors import InvalidDocument
 from rag.ingest.chunker import Chunker
+from rag.ingest.context import embedding_text, sentence_texts
 from rag.ingest.layout import mark_furniture
 from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
 from rag.ingest.validate import check_name, check_size, detect_kind
 from rag.protocols import BlobStore, Embedder, Index, Parser
 from rag.settings import Settings
 from rag.telemetry import span
-from rag.text import dehyphenate
 from rag.types import PRIVATE, Chunk, Document, IngestReport, Page, Principal
 
 Progress = Callable[[str, float], None]  # (stage, fraction of the whole file done)
@@ -168,15 +168,24 @@ class Ingestor:
 
     def _finish(self, group: list[Pending], progress: Progress) -> list[tuple[Pending, IngestReport]]:
         """Embed and index a group; each file is charged its share of the shared stages by chunk count."""
-        texts = [dehyphenate(c.text) for p in group for c in p.chunks]  # "manip-\nulation" reads as one word
+        chunks = [c for p in group for c in p.chunks]
+        texts = [embedding_text(c) for c in chunks]  # the name and heading path in front, hyphenation joined
+        per_chunk = [sentence_texts(c) for c in chunks] if self._keeps_sentences() else []
         shared: dict[str, float] = {}
         try:
-            vectors = self._stage("embedded", shared, progress, 0.9, lambda: self._embed(texts, progress))
-            items, offset = [], 0
+            flat = [s for sentences in per_chunk for s in sentences]
+            vectors = self._stage("embedded", shared, progress, 0.9, lambda: self._embed(texts + flat, progress))
+            vectors, flat_vectors = vectors[:len(texts)], vectors[len(texts):]
+            of_chunk = np.split(flat_vectors, np.cumsum([len(t) for t in per_chunk])[:-1]) if per_chunk else []
+            items, sentences, offset = [], [], 0
             for p in group:
                 items.append((p.document, p.chunks, vectors[offset:offset + len(p.chunks)]))
+                sentences.append(of_chunk[offset:offset + len(p.chunks)])
                 offset += len(p.chunks)
-            self._stage("indexed", shared, progress, 1.0, lambda: self.index.upsert_many(items))
+            if per_chunk:
+                self._stage("indexed", shared, progress, 1.0, lambda: self.index.upsert_many(items, sentences))
+            else:
+                self._stage("indexed", shared, progress, 1.0, lambda: self.index.upsert_many(items))
         except BaseException:
             for p in group:
                 self._unstore(p.document)  # nothing left behind; a replaced version keeps its own files
@@ -209,6 +218,10 @@ class Ingestor:
 
     def _unstore(self, document: Document) -> None:
         unstore(self.blobs, document)
+
+    def _keeps_sentences(self) -> bool:
+        """Sentence vectors are embedded only for an index that scores them (the local one)."""
+        return self.settings.sentence_share > 0 and getattr(self.index, "keeps_sentences", False)
 
     def _chunker(self) -> Chunker:
         return Chunker(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)

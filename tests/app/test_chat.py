@@ -124,7 +124,9 @@ def test_feedback_on_an_answer_is_stored_and_becomes_a_dataset(seeded):
     at.text_input[0].input("Globs are weighted 0-100, default 50.")
     next(b for b in at.button if b.label == "Save feedback").click().run()
     assert not at.exception and not at.error
-    records = read_feedback(get_settings().data_dir, Principal(get_settings().local_user))
+    from ui.resources import engine
+
+    records = read_feedback(engine().store, Principal(get_settings().local_user))
     assert [(r["rating"], r["correction"], r["question"]) for r in records] == [
         ("down", "Globs are weighted 0-100, default 50.", QUESTION)]
     [item] = feedback_dataset(records)

@@ -146,6 +146,7 @@ ROLE_IDS = {
     "Search Index Data Contributor": "8ebe5a00-799e-43f5-93ac-243d3dce84a7",
     "Search Service Contributor": "7ca78c08-252a-4471-8644-bb5ff32d4ba0",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
 }
@@ -194,6 +195,7 @@ def _assignments() -> list[dict]:
         ("appPrincipalIds", "Cognitive Services User", "contentSafety"),
         ("appPrincipalIds", "Search Index Data Contributor", "indexes"),
         ("appPrincipalIds", "Storage Blob Data Contributor", "containers"),
+        ("appPrincipalIds", "Storage Table Data Contributor", "tables"),
         ("appPrincipalIds", "Key Vault Secrets User", "vaults"),
         ("indexAdminPrincipalIds", "Search Service Contributor", "search"),
         ("indexAdminPrincipalIds", "Search Index Data Reader", "indexes"),
@@ -231,11 +233,12 @@ def _per_environment_arrays() -> dict[str, object]:
 
 
 def test_no_role_assignment_crosses_environments():
-    """An environment's identity is granted only on that environment's index, container and vault:
+    """An environment's identity is granted only on that environment's index, container, table and vault:
     principal and scope are picked by the same loop index from arrays in the order of `environments`."""
     arrays = _per_environment_arrays()
-    assert set(arrays) == {"indexes", "containers", "vaults"}
-    assert arrays["indexes"] == arrays["containers"] == "environments" and arrays["vaults"] == "keyVaultNames"
+    assert set(arrays) == {"indexes", "containers", "tables", "vaults"}
+    assert arrays["indexes"] == arrays["containers"] == arrays["tables"] == "environments"
+    assert arrays["vaults"] == "keyVaultNames"
     main = parse(INFRA / "main.bicep")
     roles = module_body(main["modules"]["roles"])["params"]
     assert roles["keyVaultNames"] == "keyVaultNames" and roles["environments"] == "environments"
@@ -252,7 +255,7 @@ def test_no_role_assignment_crosses_environments():
         else:
             assert a["scope"] in SHARED_SCOPES or (a["scope"], a["role"]) in SERVICE_LEVEL, a["name"]
         checked += 1
-    assert checked >= 7
+    assert checked >= 9
 
 
 def test_each_environment_signs_in_only_from_its_own_namespace():
@@ -302,9 +305,9 @@ def test_no_owner_or_contributor_anywhere():
 def test_private_endpoints_for_every_data_service():
     main = parse(INFRA / "main.bicep")["modules"]
     groups = {module_body(m)["params"]["groupId"] for m in main.values() if m["detail"]["path"] == "modules/private-endpoint.bicep"}
-    assert groups == {"blob", "searchService", "account", "vault"}
+    assert groups == {"blob", "table", "searchService", "account", "vault"}
     assert one("Microsoft.Network/virtualNetworks")
-    assert len(resources("Microsoft.Network/privateDnsZones")) == 1  # one looped declaration over the four zones
+    assert len(resources("Microsoft.Network/privateDnsZones")) == 1  # one looped declaration over the six zones
 
 
 def test_log_analytics_has_saved_queries_and_a_restart_alert():
@@ -355,13 +358,26 @@ def test_teardown_deletes_the_resource_group_and_passes_shellcheck():
     assert result.returncode == 0, result.stdout
 
 
-def test_every_environment_has_its_own_container():
+def test_every_environment_has_its_own_container_table_and_index():
     import yaml
+
+    from rag.settings import Settings
 
     environments = parse(INFRA / "main.bicep")["parameters"]["environments"]["default"]
     by_namespace = {e["namespace"]: e for e in environments}
-    assert len({e["container"] for e in environments}) == len({e["searchIndex"] for e in environments}) == len(environments)
+    for key in ("container", "table", "searchIndex"):
+        assert len({e[key] for e in environments}) == len(environments), key
     staging = yaml.safe_load((DEPLOY / "helm/docchat/values-staging.yaml").read_text())["config"]["extra"]
     assert by_namespace["docchat-staging"]["container"] == staging["RAG_AZURE_STORAGE_CONTAINER"]
+    assert by_namespace["docchat-staging"]["table"] == staging["RAG_AZURE_STORAGE_TABLE"]
     assert by_namespace["docchat-staging"]["searchIndex"] == staging["RAG_AZURE_SEARCH_INDEX"]
     assert by_namespace["docchat"]["container"] == by_namespace["docchat"]["searchIndex"] == "docchat"  # the defaults
+    assert by_namespace["docchat"]["table"] == Settings.model_fields["azure_storage_table"].default
+    for values in ("values.yaml", "values-production.yaml"):  # production keeps the default table
+        extra = yaml.safe_load((DEPLOY / "helm/docchat" / values).read_text())["config"].get("extra") or {}
+        assert "RAG_AZURE_STORAGE_TABLE" not in extra, values
+    # The tables exist before the role assignments scoped to them.
+    main = parse(INFRA / "main.bicep")
+    assert module_body(main["modules"]["storage"])["params"]["tableNames"] == "tableNames"
+    assert json.dumps(main["variables"]["tableNames"]).count("environments") == 1
+    assert _loop(parse(INFRA / "modules/storage.bicep")["resources"]["tables"]["config"])[1] == "tableNames"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from eval.datasets import EvalItem, ReferenceContext
@@ -11,7 +9,9 @@ from eval.feedback import feedback_dataset, read_feedback, record_feedback
 from eval.runner import PRESETS, RunConfig, run_dataset
 from eval.runs import compare, list_runs, load_run, save_run
 from eval.synthetic import generate
-from rag.types import Answer, Citation
+from rag.settings import Settings
+from rag.store.sqlite import SqliteStore
+from rag.types import Answer, Citation, Principal
 
 pytestmark = pytest.mark.slow
 
@@ -43,11 +43,12 @@ def test_configurations_side_by_side_and_runs_over_time(engine, principal, synth
     assert hybrid["hit@5"] >= 0.5 and hybrid["abstention_correct"] is not None and hybrid["unsupported"] == 0
     assert "mrr@3" in run["summary"]["bm25 k=3"] and "answer" not in run["rows"][len(synthetic)]
     assert run["summary"]["small chunks"]["questions"] == len(synthetic)
-    path = save_run(run, tmp_path)
-    assert path.with_suffix(".parquet").exists() and load_run(tmp_path, run["run_id"])["git_sha"] is not None
-    again = save_run({**run, "run_id": run["run_id"] + "b"}, tmp_path)
-    assert [r["run_id"] for r in list_runs(tmp_path)] == [again.stem, path.stem]
-    table = compare([load_run(tmp_path, r["run_id"]) for r in list_runs(tmp_path)])
+    store = SqliteStore(Settings(data_dir=tmp_path))
+    first = save_run(run, store)
+    assert load_run(store, run["run_id"])["git_sha"] is not None and load_run(store, first)["rows"] == run["rows"]
+    again = save_run({**run, "run_id": run["run_id"] + "b"}, store)
+    assert [r["run_id"] for r in list_runs(store)] == [again, first]
+    table = compare([load_run(store, r["run_id"]) for r in list_runs(store)])
     assert len(table) == 6 and {"mrr@5", "mrr@3", "config", "created_at"} <= set(table.columns)
 
 
@@ -61,12 +62,13 @@ def test_references_by_doc_id_survive_re_chunking(engine, principal, docs):
 def test_feedback_is_appended_per_user_and_becomes_a_dataset(tmp_path, principal):
     citation = Citation(1, "c1", "d1", "spec.pdf", 2, 0, 10, "weight 50")
     good = Answer("How heavy?", "How heavy?", text="weight 50 [1]", citations=[citation])
-    record_feedback(tmp_path, principal, good, "up")
-    record_feedback(tmp_path, principal, Answer("Who?", "Who?", text="Bob"), "down", "Alice")
-    record_feedback(tmp_path, principal, Answer("Why?", "Why?", text="?"), "down")
-    records = read_feedback(tmp_path, principal)
+    store = SqliteStore(Settings(data_dir=tmp_path))
+    record_feedback(store, principal, good, "up")
+    record_feedback(store, principal, Answer("Who?", "Who?", text="Bob"), "down", "Alice")
+    record_feedback(store, principal, Answer("Why?", "Why?", text="?"), "down")
+    records = read_feedback(store, principal)
     assert [r["rating"] for r in records] == ["up", "down", "down"]
     items = feedback_dataset(records)
     assert [(i.question, i.reference_answer) for i in items] == [("How heavy?", "weight 50 [1]"), ("Who?", "Alice")]
     assert items[0].reference_contexts == (ReferenceContext("d1", 2, "weight 50"),)
-    assert all(json.loads(line) for line in next((tmp_path / "feedback").iterdir()).read_text().splitlines())
+    assert read_feedback(store, Principal("someone else")) == []

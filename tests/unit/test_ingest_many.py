@@ -11,6 +11,7 @@ from rag.backends.local.blobs import FilesystemBlobStore
 from rag.backends.local.index import LocalHybridIndex
 from rag.engine import Engine
 from rag.errors import BackendUnavailable
+from rag.ingest.context import sentence_texts
 from rag.ingest.pipeline import Ingestor
 from rag.types import Principal
 from tests.fakes import HashEmbedder
@@ -61,7 +62,9 @@ def test_small_files_share_embedding_batches_and_commits(settings, parts):
     assert index.count() == chunks
     assert len(index.calls) < len(files) / 2  # several documents per commit
     assert max(len(call[0]) for call in index.calls) > 1
-    assert sum(len(call[0]) for call in embedder.calls) == chunks  # every chunk embedded once
+    sentences = sum(len(sentence_texts(c)) for r in reports for c in index.chunks(r.doc_id, ME))
+    assert sentences > chunks
+    assert sum(len(call[0]) for call in embedder.calls) == chunks + sentences  # every chunk and sentence once
     for report in reports:  # each document alone is complete and searchable
         document = index.document(report.doc_id, ME)
         assert len(index.chunks(report.doc_id, ME)) == document.chunks == report.chunks
@@ -96,11 +99,11 @@ def test_a_failed_commit_leaves_earlier_groups_and_nothing_of_its_own(settings, 
     embedder, index, blobs = parts
     real, calls = index.inner.upsert_many, []
 
-    def fail_second(items):
+    def fail_second(items, *sentences):
         calls.append(len(items))
         if len(calls) == 2:
             raise BackendUnavailable("disk full")
-        return real(items)
+        return real(items, *sentences)
 
     index.inner.upsert_many = fail_second
     ingestor = Ingestor(settings, embedder, index, blobs)
@@ -143,11 +146,11 @@ def test_engine_ingest_many_audits_the_files_a_failure_stops(settings, caplog):
     index, commits = engine.index, []
     real = index.upsert_many
 
-    def fail_second(items):
+    def fail_second(items, *sentences):
         commits.append([document.name for document, _, _ in items])
         if len(commits) == 2:
             raise BackendUnavailable("disk full")
-        return real(items)
+        return real(items, *sentences)
 
     index.upsert_many = fail_second
     with caplog.at_level(logging.INFO, logger="rag.audit"), pytest.raises(BackendUnavailable):

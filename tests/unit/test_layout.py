@@ -167,5 +167,6 @@ def test_search_and_embeddings_read_joined_words_and_chunks_stay_verbatim(settin
     page = engine.pages(hit.chunk.doc_id, me)[hit.chunk.page - 1]
     assert page.text[hit.chunk.start:hit.chunk.end] == hit.chunk.text
     assert page.text.startswith("Field guide 3") and page.furniture == ((0, 13),)  # shown in the page view, not chunked
-    assert "The library handles DER manipulation of records." in embedder.texts
+    assert "guide\nThe library handles DER manipulation of records." in embedder.texts  # the chunk, named
+    assert "guide: The library handles DER manipulation of records." in embedder.texts  # its one sentence
     assert not any("Field guide" in text for text in embedder.texts)

@@ -12,6 +12,7 @@ var privateDnsZoneNames = [
   'privatelink.openai.azure.com'
   'privatelink.vaultcore.azure.net'
   'privatelink.cognitiveservices.azure.com' // Content Safety (kind ContentSafety accounts)
+  'privatelink.table.${environment().suffixes.storage}' // RAG_STORE=azure (Table Storage in the storage account)
 ]
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
@@ -66,3 +67,4 @@ output searchDnsZoneId string = zones[1].id
 output openaiDnsZoneId string = zones[2].id
 output keyVaultDnsZoneId string = zones[3].id
 output cognitiveServicesDnsZoneId string = zones[4].id
+output tableDnsZoneId string = zones[5].id

@@ -1,7 +1,7 @@
 // Least-privilege role assignments. Each identity gets data-plane roles on exactly the resources it
-// uses, and an environment's identities only on that environment's index, container and vault
+// uses, and an environment's identities only on that environment's index, container, table and vault
 // (tests/deploy/test_infra.py checks that no assignment crosses environments).
-@description('One entry per environment: {name, namespace, container, searchIndex} (main.bicep param environments).')
+@description('One entry per environment: {name, namespace, container, table, searchIndex} (main.bicep param environments).')
 param environments array
 @description('App identity principal IDs, in the order of environments.')
 param appPrincipalIds array
@@ -31,6 +31,7 @@ var roles = {
   searchIndexDataReader: '1407120a-92aa-4202-b7e9-c0e197c71c8f'
   searchServiceContributor: '7ca78c08-252a-4471-8644-bb5ff32d4ba0'
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
@@ -63,6 +64,14 @@ resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01'
 resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = [for env in environments: {
   parent: blobService
   name: env.container
+}]
+resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' existing = {
+  parent: storage
+  name: 'default'
+}
+resource tables 'Microsoft.Storage/storageAccounts/tableServices/tables@2023-05-01' existing = [for env in environments: {
+  parent: tableService
+  name: env.table
 }]
 resource vaults 'Microsoft.KeyVault/vaults@2023-07-01' existing = [for name in keyVaultNames: {
   name: name
@@ -123,6 +132,18 @@ resource appBlobs 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (e
     principalId: appPrincipalIds[i]
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+  }
+}]
+
+// RAG_STORE=azure: conversations, feedback and evaluation runs in the environment's own table
+// (RAG_AZURE_STORAGE_TABLE), scoped to that table, not the account.
+resource appTables 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for (env, i) in environments: {
+  name: guid(tables[i].id, appPrincipalIds[i], roles.storageTableDataContributor)
+  scope: tables[i]
+  properties: {
+    principalId: appPrincipalIds[i]
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
   }
 }]
 

@@ -102,7 +102,7 @@ class Passage:
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
-        return before[-1] if before else self.hit.chunk.section
+        return before[-1] if before else self.hit.chunk.section.rsplit(" > ", 1)[-1]  # the path's last heading
 
     def window(self, c: Candidate) -> str:
         """A candidate with its heading and the sentences either side: the evidence its terms are looked up in."""

@@ -1,5 +1,6 @@
 """The local hybrid index: tantivy (BM25, text + metadata + vector bytes committed together)
-plus an exact numpy cosine scan, fused by reciprocal rank fusion."""
+plus an exact numpy cosine scan; the candidates of both are rescored with their sentence vectors
+and fused by score (rag/fusion.py), or by reciprocal rank with `RAG_FUSION=rrf`."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from rag.backends.local.vectors import Rows, VectorMatrix, key_of
+from rag.backends.local.vectors import Rows, VectorMatrix, key_of, pack, unpack
 from rag.errors import BackendUnavailable, Forbidden, NotFound
-from rag.fusion import rrf
+from rag.fusion import convex, rrf
 from rag.protocols import Upsert
 from rag.settings import Settings
 from rag.text import dehyphenate
@@ -26,6 +27,7 @@ from rag.types import Chunk, Document, Hit, Mode, Principal
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
+BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 NO_WRITE = "Check free disk space and that DocChat may write there (RAG_DATA_DIR); nothing was changed."
 
 
@@ -50,6 +52,8 @@ def first(fields: dict, name: str, default=None):
 
 
 class LocalHybridIndex:
+    keeps_sentences = True  # upsert_many takes each chunk's sentence vectors (rag/ingest/pipeline.py)
+
     def __init__(self, settings: Settings):
         self.settings = settings
         self.folder = Path(settings.index_dir)
@@ -108,9 +112,11 @@ class LocalHybridIndex:
             fields = searcher.doc(address).to_dict()
             by_doc.setdefault(first(fields, "doc_id"), []).append(fields)
         for doc_id, rows in by_doc.items():
-            vectors = np.stack([np.frombuffer(first(f, "vector"), dtype=np.float32) for f in rows])
+            unpacked = [unpack(first(f, "vector")) for f in rows]
+            vectors = np.stack([v for v, _ in unpacked])
+            sentences = [s if s is not None else np.zeros((0, len(v)), dtype=np.float16) for v, s in unpacked]
             state.add(Rows([first(f, "id") for f in rows], doc_id, first(rows[0], "owner"),
-                           first(rows[0], "collection"), vectors))
+                           first(rows[0], "collection"), vectors, sentences))
         return state
 
     def _count_kind(self, kind: str) -> int:
@@ -146,7 +152,7 @@ class LocalHybridIndex:
         words = " ".join(w.lower() for w in WORDS.findall(text))
         if not words:
             return []
-        query, _errors = self.index.parse_query_lenient(words, ["text", "section"], field_boosts={"section": 0.5})
+        query, _errors = self.index.parse_query_lenient(words, ["text", "section", "title"], field_boosts=BOOSTS)
         clauses = [(tantivy.Occur.Must, self._term("kind", "chunk")), *self._scope(principal, doc_ids),
                    (tantivy.Occur.Must, query)]
         searcher = self.index.searcher()
@@ -162,8 +168,15 @@ class LocalHybridIndex:
             dense = []
             if mode in ("hybrid", "vector") and vector is not None:
                 dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
-        s = self.settings
-        fused = rrf(bm25, dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
+            s = self.settings
+            if dense and (s.sentence_share > 0 or (s.fusion == "convex" and bm25)):
+                # every candidate of either list gets a dense score, at chunk and sentence grain
+                candidates = list(dict.fromkeys([i for i, _ in bm25] + [i for i, _ in dense]))
+                dense = self.vectors.rescore(vector, candidates, s.sentence_share)
+            if s.fusion == "convex":
+                fused = convex(bm25, dense, s.vector_share if bm25 and dense else float(bool(dense)))[:k]
+            else:
+                fused = rrf(bm25, dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
         stored = {first(f, "id"): f for _, f in self._find_ids([f.key for f in fused])} if fused else {}
         return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score)
                 for f in fused if f.key in stored]
@@ -207,35 +220,40 @@ class LocalHybridIndex:
         return self._count_kind("chunk")
 
     # --- writes: one commit per call, whole documents only
-    def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-        self.upsert_many([(document, chunks, vectors)])
+    def upsert(self, document: Document, chunks: Sequence[Chunk], vectors: np.ndarray,
+               sentences: Sequence[np.ndarray] | None = None) -> None:
+        self.upsert_many([(document, chunks, vectors)], None if sentences is None else [sentences])
 
-    def upsert_many(self, items: Sequence[Upsert]) -> None:
-        latest = {document.doc_id: (document, chunks, vectors) for document, chunks, vectors in items}
+    def upsert_many(self, items: Sequence[Upsert], sentences: Sequence[Sequence[np.ndarray]] | None = None) -> None:
+        """`sentences[i][j]`: the sentence vectors of chunk j of item i, kept for sentence-grain rescoring."""
+        per_item = sentences if sentences is not None else [None] * len(items)
+        latest = {document.doc_id: (document, chunks, vectors, extra)
+                  for (document, chunks, vectors), extra in zip(items, per_item, strict=True)}
         docs = []
-        for document, chunks, vectors in latest.values():
-            docs += [self._chunk_doc(c, v) for c, v in zip(chunks, vectors, strict=True)]
+        for document, chunks, vectors, extra in latest.values():
+            docs += [self._chunk_doc(c, v, None if extra is None else extra[j])
+                     for j, (c, v) in enumerate(zip(chunks, vectors, strict=True))]
             docs.append(tantivy.Document(id=f"doc:{document.doc_id}", kind="document", doc_id=document.doc_id,
                                          owner=document.owner, collection=document.collection,
                                          title=document.name, meta=json.dumps(asdict(document)).encode()))
         self._commit(list(latest), docs)
         with self._lock:
-            for document, chunks, vectors in latest.values():
+            for document, chunks, vectors, extra in latest.values():
                 self.vectors.remove_doc(document.doc_id)
                 if len(chunks):
                     self.vectors.add(Rows([c.chunk_id for c in chunks], document.doc_id, document.owner,
-                                          document.collection, np.asarray(vectors, dtype=np.float32)))
+                                          document.collection, np.asarray(vectors, dtype=np.float32), extra))
                     self._key_to_id.update((key_of(c.chunk_id), c.chunk_id) for c in chunks)
 
     @staticmethod
-    def _chunk_doc(chunk: Chunk, vector: np.ndarray) -> tantivy.Document:
+    def _chunk_doc(chunk: Chunk, vector: np.ndarray, sentences: np.ndarray | None = None) -> tantivy.Document:
         """BM25 indexes the text with line-end hyphens joined; the chunk's own text, which must stay
         `page.text[start:end]`, then rides along in `meta` (same schema, so existing indexes still open)."""
         searchable = dehyphenate(chunk.text)
         doc = tantivy.Document(
             id=chunk.chunk_id, kind="chunk", doc_id=chunk.doc_id, owner=chunk.owner, collection=chunk.collection,
             text=searchable, section=chunk.section, title=chunk.title, page=chunk.page, start=chunk.start,
-            end=chunk.end, vector=np.asarray(vector, dtype=np.float32).tobytes(), key=key_of(chunk.chunk_id),
+            end=chunk.end, vector=pack(vector, sentences), key=key_of(chunk.chunk_id),
         )
         if searchable != chunk.text:
             doc.add_bytes("meta", chunk.text.encode())

@@ -1,4 +1,5 @@
-"""Exact cosine search over an in-memory float32 matrix that mirrors the committed tantivy state."""
+"""Exact cosine search over an in-memory float32 matrix that mirrors the committed tantivy state,
+plus each chunk's sentence vectors (float16) for rescoring candidates at sentence grain."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from threadpoolctl import threadpool_limits
 
 from rag.backends.local.blobs import write_atomic
 from rag.types import PRIVATE, Principal
+
+CACHE_FORMAT = 2  # 2: with sentence vectors
 
 
 @functools.cache
@@ -54,6 +57,35 @@ class Rows:
     owner: str
     collection: str
     vectors: np.ndarray
+    sentences: Sequence[np.ndarray] | None = None  # per chunk: its sentences' vectors, (m, dim)
+
+
+MAGIC = b"DCv2"  # as a float32 about 2.4e13: never the first component of a unit vector
+
+
+def pack(vector: np.ndarray, sentences: np.ndarray | None) -> bytes:
+    """A chunk's vector (float32) and its sentences' (float16) as the bytes stored in tantivy."""
+    vector = np.asarray(vector, dtype=np.float32)
+    if sentences is None:
+        return vector.tobytes()
+    return MAGIC + len(vector).to_bytes(4, "little") + vector.tobytes() + np.asarray(sentences, dtype=np.float16).tobytes()
+
+
+def unpack(blob: bytes) -> tuple[np.ndarray, np.ndarray | None]:
+    """`pack` undone; bytes an older version stored (the chunk vector alone) have no sentences."""
+    if not blob.startswith(MAGIC):
+        return np.frombuffer(blob, dtype=np.float32), None
+    dim = int.from_bytes(blob[4:8], "little")
+    vector = np.frombuffer(blob, dtype=np.float32, count=dim, offset=8)
+    return vector, np.frombuffer(blob, dtype=np.float16, offset=8 + 4 * dim).reshape(-1, dim)
+
+
+def sentence_block(rows: Rows) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' sentence vectors stacked as float16, and how many belong to each chunk."""
+    dim = rows.vectors.shape[1]
+    parts = [np.asarray(p, dtype=np.float16).reshape(-1, dim) for p in rows.sentences or ()]
+    counts = np.array([len(p) for p in parts] if parts else [0] * len(rows.ids), dtype=np.int32)
+    return (np.concatenate(parts) if parts else np.zeros((0, dim), dtype=np.float16)), counts
 
 
 class VectorMatrix:
@@ -64,6 +96,10 @@ class VectorMatrix:
         self.doc = np.zeros(0, dtype=np.int32)
         self.owner = np.zeros(0, dtype=np.int32)
         self.collection = np.zeros(0, dtype=np.int32)
+        self.sentences = np.zeros((0, dim), dtype=np.float16)  # every chunk's sentence vectors, in row order
+        self.sentence_count = np.zeros(0, dtype=np.int32)  # per chunk row
+        self._sentence_start: np.ndarray | None = None
+        self._row: dict[str, int] | None = None
         self.docs, self.owners, self.collections = Codes(), Codes(), Codes()
         self._pending: list[Rows] = []
         self._removed: set[str] = set()
@@ -84,6 +120,7 @@ class VectorMatrix:
         if not self.dim:
             self.dim = rows.vectors.shape[1]
             self.matrix = np.zeros((0, self.dim), dtype=np.float32)
+            self.sentences = np.zeros((0, self.dim), dtype=np.float16)
         self._pending.append(rows)
 
     def _materialise(self) -> None:
@@ -99,9 +136,14 @@ class VectorMatrix:
                                   ("collection", self.collections, "collection")):
             fresh = [np.full(len(r.ids), codes.code(getattr(r, attr)), dtype=np.int32) for r in self._pending]
             setattr(self, name, np.concatenate([getattr(self, name)[keep], *fresh]))
+        blocks = [sentence_block(r) for r in self._pending]
+        kept_sentences = np.repeat(keep, self.sentence_count)
+        self.sentences = np.concatenate([self.sentences[kept_sentences], *(b for b, _ in blocks)])
+        self.sentence_count = np.concatenate([self.sentence_count[keep], *(c for _, c in blocks)])
         for rows in self._pending:
             self.ids.extend(rows.ids)
         self._pending, self._removed = [], set()
+        self._sentence_start, self._row = None, None
 
     def mask(self, principal: Principal, doc_ids: Sequence[str] | None) -> np.ndarray:
         self._materialise()
@@ -125,16 +167,42 @@ class VectorMatrix:
         top = top[np.argsort(-scores[top])]
         return [(self.ids[i], float(scores[i])) for i in top]
 
+    def rescore(self, vector: np.ndarray, ids: Sequence[str], sentence_share: float = 0.5) -> list[tuple[str, float]]:
+        """(chunk id, dense score) for the given chunks, best first: the chunk's cosine mixed with
+        its best sentence's (`sentence_share` of it); a chunk without sentence vectors keeps its cosine.
+        A question that one sentence answers matches that sentence better than its whole chunk."""
+        self._materialise()
+        if self._row is None:
+            self._row = {chunk_id: row for row, chunk_id in enumerate(self.ids)}
+            self._sentence_start = np.concatenate([[0], np.cumsum(self.sentence_count)[:-1]]).astype(np.int64)
+        rows = np.array([self._row[i] for i in ids if i in self._row], dtype=np.int64)
+        if not len(rows):
+            return []
+        query = vector.astype(np.float32)
+        scores = self.matrix[rows] @ query
+        counts = self.sentence_count[rows]
+        if counts.any():
+            starts = self._sentence_start[rows]
+            which = np.repeat(np.arange(len(rows)), counts)
+            picked = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            best = np.full(len(rows), -np.inf, dtype=np.float32)
+            np.maximum.at(best, which, self.sentences[picked].astype(np.float32) @ query)
+            best = np.where(counts > 0, best, scores)
+            scores = (1 - sentence_share) * scores + sentence_share * best
+        order = np.argsort(-scores, kind="stable")
+        return [(self.ids[rows[i]], float(scores[i])) for i in order]
+
     # --- cache next to the committed index, keyed by tantivy's opstamp
     def save(self, folder: Path, opstamp: int) -> None:
         self._materialise()
-        head = {"opstamp": opstamp, "dim": self.dim, "ids": self.ids, "docs": self.docs.values,
+        head = {"format": CACHE_FORMAT, "opstamp": opstamp, "dim": self.dim, "ids": self.ids, "docs": self.docs.values,
                 "owners": self.owners.values, "collections": self.collections.values}
-        arrays = np.concatenate([self.doc, self.owner, self.collection]).astype(np.int32)
+        arrays = np.concatenate([self.doc, self.owner, self.collection, self.sentence_count]).astype(np.int32)
         header = json.dumps(head).encode()
         header += b" " * (-len(header) % 4)  # keep the arrays 4-byte aligned
         # one file, so the header and the arrays can never come from different commits
-        payload = len(header).to_bytes(8, "little") + header + self.matrix.tobytes() + arrays.tobytes()
+        sentences = self.sentences.tobytes() + b"\0" * (-self.sentences.nbytes % 4)
+        payload = len(header).to_bytes(8, "little") + header + self.matrix.tobytes() + arrays.tobytes() + sentences
         write_atomic(folder / "vectors.cache", payload)
 
     @classmethod
@@ -147,13 +215,19 @@ class VectorMatrix:
         except (FileNotFoundError, ValueError):
             return None
         n, dim = len(head["ids"]), head["dim"]
-        if head["opstamp"] != opstamp or raw.size != n * dim + 3 * n:
-            return None
+        if head["opstamp"] != opstamp or head.get("format") != CACHE_FORMAT or raw.size < n * dim + 4 * n:
+            return None  # another commit, or a cache an older version wrote: rebuilt from the index
         state = cls(dim)
         state.ids = head["ids"]
         state.matrix = raw[: n * dim].reshape(n, dim).copy()
-        ints = raw[n * dim:].view(np.int32)
-        state.doc, state.owner, state.collection = ints[:n].copy(), ints[n:2 * n].copy(), ints[2 * n:].copy()
+        ints = raw[n * dim:n * dim + 4 * n].view(np.int32)
+        state.doc, state.owner, state.collection = ints[:n].copy(), ints[n:2 * n].copy(), ints[2 * n:3 * n].copy()
+        state.sentence_count = ints[3 * n:].copy()
+        total = int(state.sentence_count.sum())
+        halves = raw[n * dim + 4 * n:].view(np.float16)
+        if halves.size < total * dim:
+            return None
+        state.sentences = halves[: total * dim].reshape(total, dim).copy()
         for codes, values in ((state.docs, head["docs"]), (state.owners, head["owners"]),
                               (state.collections, head["collections"])):
             for v in values:

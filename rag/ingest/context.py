@@ -1,0 +1,34 @@
+"""What the embedder reads for a chunk: its text with the document's name and heading path in
+front, and each of its sentences with the document's name. The chunk's own text and offsets are
+unchanged; only the vectors carry the context (measured in docs/evaluation.md, issue 16).
+
+A chunk that says "The parser is case sensitive." means little alone; "libtasn1 > 2.1 ASN.1
+syntax" in front tells the embedder which parser, and a question naming libtasn1 finds it."""
+
+from __future__ import annotations
+
+import re
+
+from rag.text import dehyphenate, sentence_spans
+from rag.types import Chunk
+
+EXTENSION = re.compile(r"\.(?:pdf|docx|txt|text|md)$", re.IGNORECASE)
+MIN_WORDS = 2  # "NAME", "1." alone say nothing a question could match
+
+
+def document_label(name: str) -> str:
+    """The document's name as a reader would say it: "libtasn1.pdf" -> "libtasn1"."""
+    return EXTENSION.sub("", name)
+
+
+def embedding_text(chunk: Chunk) -> str:
+    head = " > ".join(part for part in (document_label(chunk.title), chunk.section) if part)
+    body = dehyphenate(chunk.text)  # "manip-\nulation" reads as one word
+    return f"{head}\n{body}" if head else body
+
+
+def sentence_texts(chunk: Chunk) -> list[str]:
+    """Each sentence of the chunk worth a vector, prefixed with the document's name."""
+    text, label = dehyphenate(chunk.text), document_label(chunk.title)
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    return [f"{label}: {s}" if label else s for s in sentences if len(s.split()) >= MIN_WORDS]

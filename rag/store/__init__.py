@@ -1,0 +1,1 @@
+"""Conversations, feedback and evaluation runs: the Store seam's types, codec and backends."""

@@ -1,0 +1,156 @@
+"""Issue 16's levers: convex fusion, sentence vectors in the local index, the heading path and the
+context the embedder reads."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rag.backends.local.index import LocalHybridIndex
+from rag.backends.local.vectors import Rows, VectorMatrix, pack, unpack
+from rag.fusion import convex, normalised, rrf
+from rag.ingest.chunker import Chunker, heading_path
+from rag.ingest.context import document_label, embedding_text, sentence_texts
+from rag.types import Chunk, Document, Page, Principal
+from tests.fakes import HashEmbedder
+
+ME = Principal("me")
+
+
+def unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+# --- fusion
+def test_normalised_maps_scores_onto_zero_one():
+    assert normalised([("a", 12.0), ("b", 7.0), ("c", 2.0)]) == {"a": 1.0, "b": 0.5, "c": 0.0}
+    assert normalised([("a", 3.0)]) == {"a": 1.0} and normalised([]) == {}
+
+
+def test_convex_lets_a_strong_cosine_win_where_rank_fusion_buries_it():
+    bm25 = [("lexical", 9.0), ("other", 8.5), ("answer", 1.0)]
+    dense = [("answer", 0.80), ("lexical", 0.41), ("other", 0.40)]
+    assert rrf(bm25, dense)[0].key == "lexical"  # rank 1 + rank 2 beats rank 3 + rank 1
+    fused = convex(bm25, dense, vector_share=0.8)
+    assert [f.key for f in fused] == ["answer", "lexical", "other"]
+    top = fused[0]
+    assert (top.bm25_rank, top.vector_rank, top.bm25_score, top.vector_score) == (3, 1, 1.0, 0.80)
+    assert top.score == pytest.approx(0.8 * 1.0 + 0.2 * 0.0)
+    assert convex(bm25, dense, vector_share=0.0)[0].key == "lexical"  # share 0: BM25 alone
+
+
+# --- vectors: storage and sentence-grain rescoring
+def test_pack_round_trips_and_reads_what_older_versions_stored():
+    vector, sentences = unit(1, 2, 3), np.stack([unit(1, 0, 0), unit(0, 1, 0)])
+    got, got_sentences = unpack(pack(vector, sentences))
+    assert np.array_equal(got, vector) and np.allclose(got_sentences, sentences, atol=1e-3)
+    got, none = unpack(vector.tobytes())  # an index written before sentence vectors
+    assert np.array_equal(got, vector) and none is None
+
+
+def test_rescore_mixes_the_chunk_cosine_with_its_best_sentence():
+    matrix = VectorMatrix()
+    q = unit(1, 0, 0)
+    # "broad" is a good whole-chunk match; "pointed" holds one sentence that matches the question well
+    matrix.add(Rows(["broad", "pointed", "plain"], "d1", "me", "", np.stack([unit(1, 1, 0), unit(0.2, 1, 1), unit(0, 0, 1)]),
+                    [np.stack([unit(0, 1, 1)]), np.stack([unit(0, 1, 0), unit(1, 0.05, 0)]), np.zeros((0, 3))]))
+    chunk_only = dict(matrix.rescore(q, ["broad", "pointed", "plain"], sentence_share=0.0))
+    assert chunk_only["broad"] > chunk_only["pointed"]
+    mixed = matrix.rescore(q, ["broad", "pointed", "plain", "unknown"], sentence_share=0.5)
+    assert [i for i, _ in mixed] == ["pointed", "broad", "plain"]  # unknown ids are ignored
+    best_sentence = float(unit(1, 0.05, 0) @ q)
+    assert dict(mixed)["pointed"] == pytest.approx(0.5 * chunk_only["pointed"] + 0.5 * best_sentence, abs=1e-3)
+    assert dict(mixed)["plain"] == pytest.approx(chunk_only["plain"])  # no sentences: its cosine
+
+
+def test_sentence_rows_follow_their_chunks_through_removal_and_the_cache(tmp_path):
+    matrix = VectorMatrix()
+    for doc, axis in (("d1", 0), ("d2", 1), ("d3", 2)):
+        vec = np.zeros(3, dtype=np.float32)
+        vec[axis] = 1
+        matrix.add(Rows([f"{doc}:a", f"{doc}:b"], doc, "me", "", np.stack([vec, vec]),
+                        [np.stack([vec, vec]), np.stack([vec])]))
+    assert len(matrix) == 6 and matrix.sentences.shape == (9, 3)
+    matrix.remove_doc("d2")
+    assert len(matrix) == 4 and matrix.sentences.shape == (6, 3)
+    q = unit(0, 0, 1)
+    assert matrix.rescore(q, ["d3:b"])[0][1] == pytest.approx(1.0, abs=1e-3)  # d3's rows still line up
+    assert matrix.rescore(q, ["d1:a"])[0][1] == pytest.approx(0.0, abs=1e-3)
+    matrix.save(tmp_path, opstamp=7)
+    loaded = VectorMatrix.load(tmp_path, 7)
+    assert loaded is not None and loaded.ids == matrix.ids
+    assert np.array_equal(loaded.sentences, matrix.sentences)
+    assert loaded.rescore(q, ["d3:a", "d1:b"]) == matrix.rescore(q, ["d3:a", "d1:b"])
+
+
+def test_local_index_ranks_by_the_sentence_that_answers(settings):
+    embedder = HashEmbedder()
+    settings.sentence_share = 0.5
+    index = LocalHybridIndex(settings)
+    texts = {"drift": "Gardening notes. Soil tomato watering schedule daily. Compost heaps and mulch rows.",
+             "answer": "Tomato plants need deep watering twice weekly. Fences, sheds, paint, gates, tools, ladders."}
+    doc = Document("d1", "garden.txt", "txt", "x", 1, "me", "")
+    chunks = [Chunk(f"d1:{k}", "d1", t, 1, 0, len(t), title="garden.txt", owner="me") for k, t in texts.items()]
+    vectors = embedder.embed([embedding_text(c) for c in chunks])
+    sentences = [embedder.embed(sentence_texts(c)) for c in chunks]
+    index.upsert_many([(doc, chunks, vectors)], [sentences])
+    question = "how often should tomato plants get deep watering"
+    qv = embedder.embed([question])[0]
+    settings.sentence_share = 0.0
+    plain = [h.chunk.chunk_id for h in index.search(question, qv, 2, ME, mode="vector")]
+    settings.sentence_share = 0.5
+    graded = [h.chunk.chunk_id for h in index.search(question, qv, 2, ME, mode="vector")]
+    assert graded[0] == "d1:answer"
+    assert set(plain) == set(graded)
+    reopened = LocalHybridIndex(settings)  # the sentence vectors were committed with the chunks
+    assert reopened.vectors.sentences.shape[0] == sum(len(s) for s in sentences)
+    assert [h.chunk.chunk_id for h in reopened.search(question, qv, 2, ME, mode="hybrid")][0] == "d1:answer"
+
+
+# --- the heading path and what the embedder reads
+def test_chunks_carry_the_heading_path_across_pages(settings):
+    pages = [Page(1, "1 Introduction\nThis library parses schemas.\n\n2 Utilities\nThree programs ship with it."),
+             Page(2, "They read files and write them back in several encodings.\n\n2.1 Invoking asn1Parser\n"
+                     "It compiles a schema into C code.", furniture=()),
+             Page(3, "Chapter 2: Utilities 9\nMore text on the tools here.", furniture=((0, 22),))]
+    doc = Document("d", "libtasn1.pdf", "pdf", "x", 1, "me", "")
+    chunker = Chunker(HashEmbedder(), 8, 0)
+    sections = {c.text.split("\n")[0]: c.section for c in chunker.chunk(doc, pages)}
+    assert sections["1 Introduction"] == ""  # its own heading is in its text
+    assert sections["They read files and write them back in several encodings."] == "1 Introduction > 2 Utilities"
+    assert sections["2.1 Invoking asn1Parser"] == "1 Introduction > 2 Utilities"  # a chunk's own heading is its text
+    assert sections["More text on the tools here."] == "2 Utilities > 2.1 Invoking asn1Parser"  # the header is furniture
+
+
+def test_a_docx_section_starts_its_own_path():
+    assert heading_path("4. Termination", ["1. Definitions", "Scope"]) == "4. Termination > 1. Definitions > Scope"
+    assert heading_path("", ["A", "B", "A"]) == "B > A"
+    assert heading_path("Same", ["Same"]) == "Same"
+
+
+def test_the_embedder_reads_the_name_and_path_but_the_chunk_stays_verbatim():
+    chunk = Chunk("d:1", "d", "The parser is case sen-\nsitive. Keywords are upper case.", 5, 10, 62,
+                  section="libtasn1 > 2.1 ASN.1 syntax", title="libtasn1.pdf")
+    assert document_label("GPL-3.txt") == "GPL-3" and document_label("notes.DOCX") == "notes"
+    assert embedding_text(chunk) == ("libtasn1.pdf".removesuffix(".pdf") + " > libtasn1 > 2.1 ASN.1 syntax\n"
+                                     "The parser is case sensitive. Keywords are upper case.")
+    assert sentence_texts(chunk) == ["libtasn1: The parser is case sensitive.", "libtasn1: Keywords are upper case."]
+    assert chunk.text.startswith("The parser is case sen-\n")
+
+
+def test_quote_recall_counts_the_part_of_a_quote_the_chunks_cover():
+    from eval.qa.bench import Span
+    from eval.qa.retrieval import covered, score
+
+    span = Span("d", 2, 100, 200)
+    half = Chunk("d:1", "d", "x" * 100, 2, 150, 250)
+    other_page = Chunk("d:2", "d", "x" * 300, 3, 0, 300)
+    whole = Chunk("d:3", "d", "x" * 300, 2, 50, 350)
+    assert covered([half], [span]) == 0.5 and covered([other_page], [span]) == 0.0
+    assert covered([half, Chunk("d:4", "d", "x" * 60, 2, 90, 150)], [span]) == 1.0  # together, not double
+    from eval.qa.dataset import load
+
+    q = next(q for q in load() if q.item.answerable)
+    row = score(q, [other_page, half, whole], [span])
+    assert (row["rank"], row["hit@1"], row["hit@5"], row["mrr@10"], row["recall@5"]) == (3, 0.0, 1.0, 1 / 3, 1.0)
