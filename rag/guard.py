@@ -19,11 +19,13 @@ import time
 import unicodedata
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from dataclasses import replace
+from typing import Any
 from urllib.parse import unquote
 
+from rag import registry
 from rag.errors import RateLimited, Refused
+from rag.protocols import ContentScreen
 from rag.settings import Settings
 from rag.types import Hit
 
@@ -117,28 +119,11 @@ def check_question(question: str, settings: Settings) -> str:
     return question
 
 
-@dataclass(frozen=True)
-class Screening:
-    """A content-safety service's verdict on a question and the sources retrieved for it."""
-
-    question_attack: bool = False
-    source_attacks: tuple[bool, ...] = ()
-    harms: dict[str, int] = field(default_factory=dict)  # category -> severity (0-7)
-
-
-class ContentScreen(Protocol):
-    """An external screen (Azure AI Content Safety) on top of the built-in patterns."""
-
-    def screen(self, question: str, sources: Sequence[str]) -> Screening: ...
-
-
 def content_screen(settings: Settings, **deps: Any) -> ContentScreen | None:
-    """The configured screen, or None; the Azure SDK is imported only when an endpoint is set."""
+    """The configured screen, or None; the backend (and its SDK) is imported only when an endpoint is set."""
     if not settings.content_safety_endpoint:
         return None
-    from rag.backends.azure.content_safety import AzureContentSafety
-
-    return AzureContentSafety(settings, **deps)
+    return registry.backend_class("screen", "azure")(settings, **deps)
 
 
 def flag(hit: Hit) -> Hit:

@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from rag.errors import ConfigError
 from rag.store.model import Conversation, ConversationInfo, StoredTurn
 from rag.types import Answer, Assessment, Chunk, Document, Hit, Mode, Page, Principal, Turn
 
@@ -86,10 +87,15 @@ class BlobStore(Protocol):
     def metadata(self, key: str) -> dict[str, str]: ...
 
 
+class SecretAccessDenied(ConfigError):
+    """The store holds secrets but refuses this identity: never a reason to fall back to another key."""
+
+
 @runtime_checkable
 class SecretStore(Protocol):
     def get(self, name: str) -> str:
-        """ConfigError naming the store and the secret if it is missing."""
+        """ConfigError naming the store and the secret if it is missing (callers may fall back);
+        SecretAccessDenied naming the store and the role to grant if the store refuses to read it."""
         ...
 
 
@@ -115,6 +121,24 @@ class ChatModel(Protocol):
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         """A standalone search query for a follow-up question."""
+        ...
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A content screen's verdict on a question and the sources retrieved for it."""
+
+    question_attack: bool = False
+    source_attacks: tuple[bool, ...] = ()  # one per source, in the order given
+    harms: dict[str, int] = field(default_factory=dict)  # category -> severity (0-7)
+
+
+@runtime_checkable
+class ContentScreen(Protocol):
+    """An external screen (Azure AI Content Safety) on top of the built-in injection patterns."""
+
+    def screen(self, question: str, sources: Sequence[str]) -> Screening:
+        """A verdict with exactly one `source_attacks` entry per source; ConfigError/BackendUnavailable on failure."""
         ...
 
 

@@ -41,6 +41,9 @@ BACKENDS: dict[str, dict[str, str]] = {
         "env": "rag.backends.local.secrets:EnvSecretStore",
         "keyvault": "rag.backends.azure.keyvault:KeyVaultSecretStore",
     },
+    "screen": {  # chosen by rag.guard.content_screen: `azure` when RAG_CONTENT_SAFETY_ENDPOINT is set
+        "azure": "rag.backends.azure.content_safety:AzureContentSafety",
+    },
 }
 
 

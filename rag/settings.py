@@ -118,7 +118,12 @@ class Settings(BaseSettings):
     azure_openai_endpoint: str = Field("", description="Azure OpenAI endpoint, https://NAME.openai.azure.com.")
     azure_openai_api_version: str = Field("2024-10-21", description="Azure OpenAI REST API version.")
     azure_openai_embedding_deployment: str = Field("text-embedding-3-small", description="Deployment name of the embedding model.")
-    azure_openai_embedding_dimensions: int = Field(1536, description="Dimensions requested from the embedding model.")
+    azure_openai_embedding_model: str = Field(
+        "text-embedding-3-small", description="Model behind the embedding deployment (text-embedding-3-small, "
+        "text-embedding-3-large, text-embedding-ada-002): decides whether `dimensions` is sent.")
+    azure_openai_embedding_dimensions: int = Field(
+        1536, description="Vector size of the embedding model; sent as `dimensions` only to text-embedding-3 and later "
+        "(ada-002 rejects it and is always 1536).")
     azure_openai_chat_deployment: str = Field("gpt-4o", description="Deployment name of the chat model.")
     azure_search_endpoint: str = Field("", description="Azure AI Search endpoint, https://NAME.search.windows.net.")
     azure_search_index: str = Field("docchat", description="Azure AI Search index name.")

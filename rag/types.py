@@ -8,6 +8,7 @@ from typing import Literal
 Kind = Literal["pdf", "docx", "txt", "image"]  # image: PNG, JPEG or TIFF, read by OCR
 Mode = Literal["hybrid", "bm25", "vector"]
 PRIVATE = ""  # the collection of a document that only its owner sees
+RERANK_SKIPPED = "rerank-skipped"  # Hit flag: the semantic ranker refused, so this is plain hybrid order
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,23 @@ param location string = 'swedencentral'
 param prefix string = 'docchat'
 @description('Environment tag and resource group suffix.')
 param environmentName string = 'prod'
-@description('Kubernetes namespaces the chart is installed in; each gets federated credentials.')
-param namespaces array = ['docchat', 'docchat-staging']
+@description('One entry per environment, each with its own namespace, identities, blob container, table, search index and Key Vault: name (short, in resource names), namespace, container (RAG_AZURE_STORAGE_CONTAINER), table (RAG_AZURE_STORAGE_TABLE: letters and digits only), searchIndex (RAG_AZURE_SEARCH_INDEX).')
+param environments array = [
+  {
+    name: 'prod'
+    namespace: 'docchat'
+    container: 'docchat'
+    table: 'docchat'
+    searchIndex: 'docchat'
+  }
+  {
+    name: 'staging'
+    namespace: 'docchat-staging'
+    container: 'docchat-staging'
+    table: 'docchatstaging'
+    searchIndex: 'docchat-staging'
+  }
+]
 @description('ServiceAccount of the app pods (chart value serviceAccount.name).')
 param serviceAccountName string = 'docchat'
 @description('ServiceAccount of the index-init Job (chart value indexInit.serviceAccountName).')
@@ -38,18 +53,27 @@ param nodeMaxCount int = 4
 param aksTier string = 'Standard'
 @allowed(['basic', 'standard'])
 param searchSku string = 'basic'
+@allowed(['disabled', 'free', 'standard'])
+@description('Semantic ranker plan (RAG_AZURE_SEMANTIC=true needs free or standard): free stops after 1,000 queries a month for the whole service, both environments together; standard bills the queries beyond them (docs/azure.md).')
+param semanticSearch string = 'standard'
+@description('Deploy Azure AI Content Safety (Prompt Shields) for RAG_CONTENT_SAFETY_ENDPOINT.')
+param contentSafety bool = false
+@allowed(['F0', 'S0'])
+param contentSafetySku string = 'S0'
 @description('Thousands of tokens per minute for text-embedding-3-small.')
 param embeddingCapacity int = 120
 @description('Thousands of tokens per minute for gpt-4o (GlobalStandard).')
 param chatCapacity int = 50
-@description('Private blob containers (RAG_AZURE_STORAGE_CONTAINER of production and staging).')
-param blobContainerNames array = ['docchat', 'docchat-staging']
 
 var tags = {
   app: 'docchat'
   environment: environmentName
 }
 var suffix = uniqueString(subscription().id, prefix, environmentName)
+var namespaces = [for env in environments: env.namespace]
+var blobContainerNames = [for env in environments: env.container]
+var tableNames = [for env in environments: env.table]
+var keyVaultNames = [for env in environments: take('kv-${prefix}-${env.name}-${suffix}', 24)]
 var names = {
   resourceGroup: 'rg-${prefix}-${environmentName}'
   vnet: 'vnet-${prefix}-${environmentName}'
@@ -58,7 +82,7 @@ var names = {
   search: 'srch-${prefix}-${suffix}'
   openai: 'oai-${prefix}-${suffix}'
   docintel: 'di-${prefix}-${suffix}'
-  keyVault: take('kv-${prefix}-${suffix}', 24)
+  contentSafety: 'cs-${prefix}-${suffix}'
   acr: 'acr${prefix}${suffix}'
   aks: 'aks-${prefix}-${environmentName}'
 }
@@ -99,6 +123,7 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     containerNames: blobContainerNames
+    tableNames: tableNames
     workspaceId: monitoring.outputs.workspaceId
   }
 }
@@ -111,6 +136,7 @@ module search 'modules/search.bicep' = {
     location: location
     tags: tags
     sku: searchSku
+    semanticSearch: semanticSearch
     workspaceId: monitoring.outputs.workspaceId
   }
 }
@@ -138,22 +164,35 @@ module docintel 'modules/docintel.bicep' = {
     tags: tags
     subnetId: network.outputs.privateEndpointSubnetId
     privateDnsZoneId: network.outputs.cognitiveServicesDnsZoneId
-    appPrincipalId: identity.outputs.appPrincipalId
+    appPrincipalIds: identity.outputs.appPrincipalIds
     workspaceId: monitoring.outputs.workspaceId
   }
 }
 
-module keyVault 'modules/keyvault.bicep' = {
+module contentSafetyAccount 'modules/content-safety.bicep' = if (contentSafety) {
   scope: rg
-  name: 'keyvault'
+  name: 'content-safety'
   params: {
-    name: names.keyVault
+    name: names.contentSafety
+    location: location
+    tags: tags
+    sku: contentSafetySku
+    workspaceId: monitoring.outputs.workspaceId
+  }
+}
+
+// One vault per environment: a role on a vault covers all its secrets.
+module keyVaults 'modules/keyvault.bicep' = [for (env, i) in environments: {
+  scope: rg
+  name: 'keyvault-${env.name}'
+  params: {
+    name: keyVaultNames[i]
     location: location
     tags: tags
     allowedIpRanges: operatorIpRanges
     workspaceId: monitoring.outputs.workspaceId
   }
-}
+}]
 
 module acr 'modules/acr.bicep' = {
   scope: rg
@@ -239,17 +278,31 @@ module openaiEndpoint 'modules/private-endpoint.bicep' = {
   }
 }
 
-module keyVaultEndpoint 'modules/private-endpoint.bicep' = {
+module keyVaultEndpoints 'modules/private-endpoint.bicep' = [for (env, i) in environments: {
   scope: rg
-  name: 'pe-keyvault'
+  name: 'pe-keyvault-${env.name}'
   params: {
-    name: 'pe-${names.keyVault}'
+    name: 'pe-${keyVaultNames[i]}'
     location: location
     tags: tags
     subnetId: network.outputs.privateEndpointSubnetId
-    serviceId: keyVault.outputs.id
+    serviceId: keyVaults[i].outputs.id
     groupId: 'vault'
     privateDnsZoneId: network.outputs.keyVaultDnsZoneId
+  }
+}]
+
+module contentSafetyEndpoint 'modules/private-endpoint.bicep' = if (contentSafety) {
+  scope: rg
+  name: 'pe-content-safety'
+  params: {
+    name: 'pe-${names.contentSafety}'
+    location: location
+    tags: tags
+    subnetId: network.outputs.privateEndpointSubnetId
+    serviceId: contentSafetyAccount.outputs.id
+    groupId: 'account'
+    privateDnsZoneId: network.outputs.cognitiveServicesDnsZoneId
   }
 }
 
@@ -261,7 +314,7 @@ module identity 'modules/identity.bicep' = {
     location: location
     tags: tags
     oidcIssuerUrl: aks.outputs.oidcIssuerUrl
-    namespaces: namespaces
+    environments: environments
     serviceAccountName: serviceAccountName
     indexAdminServiceAccountName: indexAdminServiceAccountName
     githubRepository: githubRepository
@@ -272,17 +325,18 @@ module roles 'modules/roles.bicep' = {
   scope: rg
   name: 'roles'
   params: {
-    appPrincipalId: identity.outputs.appPrincipalId
-    indexAdminPrincipalId: identity.outputs.indexAdminPrincipalId
+    environments: environments
+    appPrincipalIds: identity.outputs.appPrincipalIds
+    indexAdminPrincipalIds: identity.outputs.indexAdminPrincipalIds
+    keyVaultNames: keyVaultNames
     githubPrincipalId: identity.outputs.githubPrincipalId
     kubeletObjectId: aks.outputs.kubeletObjectId
     deployerPrincipalId: deployerPrincipalId
     appManagesSearchIndex: appManagesSearchIndex
     openaiName: openai.outputs.name
+    contentSafetyName: contentSafety ? names.contentSafety : ''
     searchName: search.outputs.name
     storageName: storage.outputs.name
-    containerNames: blobContainerNames
-    keyVaultName: keyVault.outputs.name
     acrName: acr.outputs.name
     aksName: aks.outputs.name
   }
@@ -294,8 +348,18 @@ output aksName string = aks.outputs.name
 output acrLoginServer string = acr.outputs.loginServer
 output acrName string = acr.outputs.name
 output tenantId string = tenant().tenantId
-output workloadIdentityClientId string = identity.outputs.appClientId
-output indexAdminClientId string = identity.outputs.indexAdminClientId
+// Per environment, for its Helm values: workloadIdentity.clientId, indexInit.clientId, the vault.
+output environments array = [for (env, i) in environments: {
+  name: env.name
+  namespace: env.namespace
+  workloadIdentityClientId: identity.outputs.appClientIds[i]
+  indexAdminClientId: identity.outputs.indexAdminClientIds[i]
+  keyVaultName: keyVaultNames[i]
+  keyVaultUrl: keyVaults[i].outputs.uri
+  searchIndex: env.searchIndex
+  container: env.container
+  table: env.table
+}]
 output githubClientId string = identity.outputs.githubClientId
 output githubPrincipalId string = identity.outputs.githubPrincipalId
 output oidcIssuerUrl string = aks.outputs.oidcIssuerUrl
@@ -304,6 +368,5 @@ output openaiName string = openai.outputs.name
 output docintelEndpoint string = docintel.outputs.endpoint
 output searchEndpoint string = search.outputs.endpoint
 output storageAccountUrl string = storage.outputs.blobEndpoint
-output keyVaultUrl string = keyVault.outputs.uri
-output keyVaultName string = keyVault.outputs.name
+output contentSafetyEndpoint string = contentSafety ? contentSafetyAccount.outputs.endpoint : ''
 output logAnalyticsWorkspaceId string = monitoring.outputs.workspaceId

@@ -7,8 +7,8 @@
 #   * Key Vault: soft-deleted for 90 days with purge protection, which cannot be overridden. Its name
 #     stays reserved until then; redeploying with the same prefix/environment in the same subscription
 #     therefore needs `az keyvault recover --name <vault>` (or a different environmentName).
-#   * Azure OpenAI: soft-deleted for 48 hours; this script purges it (below) so quota and the
-#     custom subdomain are released at once.
+#   * Azure OpenAI and Content Safety: soft-deleted for 48 hours; this script purges them (below) so
+#     quota and the custom subdomains are released at once.
 #   * The Entra app registration for sign-in (created by `az ad app create`, not by Bicep):
 #     az ad app delete --id <authProxy.clientId>
 set -euo pipefail
@@ -28,14 +28,14 @@ fi
 
 # Remember the soft-deletable resources before they disappear.
 location="$(az group show --name "$rg" --query location --output tsv)"
-mapfile -t openai_accounts < <(az cognitiveservices account list --resource-group "$rg" --query "[?kind=='OpenAI'].name" --output tsv)
+mapfile -t openai_accounts < <(az cognitiveservices account list --resource-group "$rg" --query "[?kind=='OpenAI' || kind=='ContentSafety'].name" --output tsv)
 mapfile -t vaults < <(az keyvault list --resource-group "$rg" --query "[].name" --output tsv)
 
 echo "deleting $rg (this takes 10-20 minutes)..."
 az group delete --name "$rg" --yes
 
 for account in "${openai_accounts[@]}"; do
-  echo "purging soft-deleted Azure OpenAI account $account"
+  echo "purging soft-deleted Cognitive Services account $account"
   az cognitiveservices account purge --name "$account" --resource-group "$rg" --location "$location"
 done
 

@@ -17,7 +17,7 @@ import openai
 from rag.backends.embed_cache import EmbeddingCache, cache_path
 from rag.errors import BackendUnavailable, ConfigError
 from rag.prompt import build_messages, build_rewrite_messages
-from rag.protocols import ChatRequest
+from rag.protocols import ChatRequest, SecretAccessDenied
 from rag.settings import Settings
 from rag.types import Turn
 
@@ -117,6 +117,8 @@ def api_key(settings: Settings, secrets: Any = None) -> str:
     if secrets is not None:
         try:
             return secrets.get(API_KEY_SECRET)
+        except SecretAccessDenied:
+            raise  # a store that refuses us is a misconfiguration, not a missing key
         except ConfigError:
             pass  # fall back to the setting: many OpenAI-compatible servers need no key at all
     return settings.openai_api_key.get_secret_value() or NO_KEY

@@ -56,6 +56,10 @@ class FakeOpenAI:
     failures: list[tuple[int, dict[str, str], dict]] = field(default_factory=list)
     requests: list[httpx.Request] = field(default_factory=list)
     timeouts: int = 0
+    # Azure deployment name -> model behind it; Azure-shaped paths must name one of these
+    deployments: dict[str, str] = field(default_factory=lambda: {"emb": "text-embedding-3-small", "gpt": "gpt-4o",
+                                                                 "text-embedding-3-small": "text-embedding-3-small",
+                                                                 "gpt-4o": "gpt-4o"})
 
     def client(self) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(self.handle))
@@ -72,9 +76,39 @@ class FakeOpenAI:
             status, headers, body = self.failures.pop(0)
             return httpx.Response(status, headers=headers, json=body or {"error": {"message": "scripted", "code": None}})
         body = json.loads(request.content)
+        model = body.get("model")
+        if request.url.path.startswith("/openai/"):
+            refused = self.azure_route(request)
+            if refused is not None:
+                return refused
+            model = self.deployments[request.url.path.split("/")[3]]
         if request.url.path.endswith("/embeddings"):
-            return self.embeddings(body)
+            refused = self.refuse_embeddings(body, model)
+            return refused if refused is not None else self.embeddings(body)
         return self.chat(body)
+
+    def azure_route(self, request: httpx.Request) -> httpx.Response | None:
+        """Azure OpenAI's routes: /openai/deployments/{name}/(embeddings|chat/completions)?api-version=..."""
+        parts = request.url.path.split("/")
+        if "api-version" not in request.url.params:
+            return error(404, "404", "Resource not found")
+        if len(parts) < 5 or parts[2] != "deployments" or "/".join(parts[4:]) not in ("embeddings", "chat/completions"):
+            return error(404, "404", "Resource not found")
+        if parts[3] not in self.deployments:
+            return error(404, "DeploymentNotFound", f"The API deployment for this resource does not exist: {parts[3]}")
+        return None
+
+    @staticmethod
+    def refuse_embeddings(body: dict, model: str) -> httpx.Response | None:
+        """The embeddings API's own 400s: unknown fields, too many inputs, `dimensions` where the model has none."""
+        unknown = set(body) - {"input", "model", "dimensions", "encoding_format", "user"}
+        if unknown:
+            return error(400, "BadRequest", f"Unrecognized request argument supplied: {sorted(unknown)[0]}")
+        if isinstance(body["input"], list) and len(body["input"]) > 2048:
+            return error(400, "BadRequest", "Too many inputs. The max number of inputs is 2048.")
+        if "dimensions" in body and not model.startswith("text-embedding-3"):
+            return error(400, "BadRequest", "This model does not support specifying dimensions.")
+        return None
 
     def embeddings(self, body: dict) -> httpx.Response:
         vectors = stem_vectors(body["input"], self.dim) * self.scale
@@ -102,6 +136,10 @@ class FakeOpenAI:
             "id": "c", "object": "chat.completion", "created": 0, "model": "m",
             "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
         })
+
+
+def error(status: int, code: str, message: str) -> httpx.Response:
+    return httpx.Response(status, json={"error": {"code": code, "message": message, "param": None, "type": None}})
 
 
 def unit_rows(matrix: np.ndarray) -> bool:

@@ -9,10 +9,13 @@ ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = """
 import sys
 from rag import registry
+from rag.guard import content_screen
 from rag.settings import Settings
 settings = Settings()
 for seam in registry.BACKENDS:
-    registry.backend_class(seam, getattr(settings, seam))
+    if seam != "screen":  # chosen by RAG_CONTENT_SAFETY_ENDPOINT, unset here
+        registry.backend_class(seam, getattr(settings, seam))
+assert content_screen(settings) is None
 azure = sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.'))
 assert not azure, azure
 print('ok')

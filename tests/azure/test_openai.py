@@ -5,7 +5,7 @@ import json
 import pytest
 from azure.core.exceptions import ClientAuthenticationError
 
-from rag.backends.azure.openai import SCOPE, AzureOpenAIChatModel, AzureOpenAIEmbedder
+from rag.backends.azure.openai import SCOPE, AzureOpenAIChatModel, AzureOpenAIEmbedder, takes_dimensions
 from rag.errors import ConfigError
 from rag.protocols import ChatRequest
 from rag.settings import Settings
@@ -105,3 +105,34 @@ class TestLiveAzureEmbedder(EmbedderContract):
     def embedder(self, tmp_path):
         settings = live_settings(tmp_path, "azure_openai_endpoint")
         return AzureOpenAIEmbedder(settings)
+
+
+def test_ada_002_gets_no_dimensions_and_the_fake_refuses_them_like_azure(tmp_path, credential):
+    server = FakeOpenAI(dim=1536, deployments={"ada": "text-embedding-ada-002"})
+    settings = azure_settings(tmp_path, azure_openai_embedding_deployment="ada", azure_openai_embedding_dimensions=1536,
+                              azure_openai_embedding_model="text-embedding-ada-002")
+    model = AzureOpenAIEmbedder(settings, http_client=server.client(), credential=credential)
+    assert model.embed(["a"]).shape == (1, 1536)
+    body = json.loads(server.requests[-1].content)
+    assert "dimensions" not in body and server.requests[-1].url.path == "/openai/deployments/ada/embeddings"
+    refused = server.client().post("https://x/openai/deployments/ada/embeddings?api-version=2024-10-21",
+                                   json={"input": ["a"], "model": "ada", "dimensions": 1536})
+    assert refused.status_code == 400 and "dimensions" in refused.json()["error"]["message"]
+
+
+def test_ada_002_with_other_dimensions_is_a_config_error(tmp_path, server, credential):
+    settings = azure_settings(tmp_path, azure_openai_embedding_model="text-embedding-ada-002")
+    with pytest.raises(ConfigError, match="RAG_AZURE_OPENAI_EMBEDDING_DIMENSIONS=1536"):
+        AzureOpenAIEmbedder(settings, http_client=server.client(), credential=credential)
+
+
+@pytest.mark.parametrize(("model", "expected"), [("text-embedding-3-small", True), ("text-embedding-3-large", True),
+                                                 ("text-embedding-4", True), ("text-embedding-ada-002", False)])
+def test_dimensions_only_for_text_embedding_3_and_later(model, expected):
+    assert takes_dimensions(model) is expected
+
+
+def test_an_unknown_deployment_is_the_services_404(tmp_path, server, credential):
+    settings = azure_settings(tmp_path, azure_openai_embedding_deployment="nope")
+    with pytest.raises(ConfigError, match="deployment 'nope'"):
+        AzureOpenAIEmbedder(settings, http_client=server.client(), credential=credential).embed(["a"])

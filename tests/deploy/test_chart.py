@@ -117,3 +117,22 @@ def test_redis_session_store_requires_a_connection_url():
 def test_config_extra_rejects_non_rag_variables():
     with pytest.raises(helm.HelmError, match="only RAG_"):
         render({"config": {"extra": {"AZURE_CLIENT_SECRET": "x"}}})
+
+
+def test_content_safety_endpoint_reaches_the_app_only_when_set(default_objects, production_objects):
+    def config(objects):
+        return next(o for o in objects if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "docchat")["data"]
+
+    assert "RAG_CONTENT_SAFETY_ENDPOINT" not in config(default_objects)
+    assert config(production_objects)["RAG_CONTENT_SAFETY_ENDPOINT"] == production_values()["config"]["contentSafetyEndpoint"]
+
+
+def test_staging_runs_as_its_own_identities_with_its_own_vault():
+    staging = yaml.safe_load((CHART / "values-staging.yaml").read_text())
+    production = production_values()
+    for path in (("workloadIdentity", "clientId"), ("indexInit", "clientId"), ("secrets", "keyVault", "name"),
+                 ("config", "azureKeyvaultUrl")):
+        mine, theirs = staging, production
+        for key in path:
+            mine, theirs = mine[key], theirs[key]
+        assert mine != theirs, ".".join(path)

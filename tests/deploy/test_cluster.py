@@ -29,7 +29,8 @@ def test_built_in_objects_validate_strictly():
 
 def test_namespaces_match_the_federated_credentials():
     names = {o["metadata"]["name"] for o in load("namespaces.yaml")}
-    assert names == set(parse_bicep(DEPLOY / "infra/main.bicep")["parameters"]["namespaces"]["default"])
+    environments = parse_bicep(DEPLOY / "infra/main.bicep")["parameters"]["environments"]["default"]
+    assert names == {e["namespace"] for e in environments}
 
 
 # kind -> (API group, resource) for everything the chart can render

@@ -9,29 +9,20 @@ from rag.backends.azure.content_safety import AzureContentSafety
 from rag.errors import BackendUnavailable, ConfigError, Refused
 from rag.guard import content_screen
 from rag.settings import Settings
+from tests.azure.fake_content_safety import FakeContentSafety
 from tests.azure.fake_openai import FakeCredential
-from tests.azure.fake_transport import Call, FakeTransport
 from tests.security.conftest import make_engine
 
 ENDPOINT = "https://docchat-cs.cognitiveservices.azure.com"
-CATEGORIES = ("Hate", "SelfHarm", "Sexual", "Violence")
 DOC = "Turbine bearings are inspected monthly. The inspection covers wear, lubrication and vibration."
 
 
 def service(prompt_attack=False, doc_attacks=(), harms=None, status=200):
-    """Answers like the Content Safety REST API (2024-09-01 shieldPrompt, 2023-10-01 text:analyze)."""
-    def handle(call: Call):
-        if status != 200:
-            return status, {}, {"error": {"code": "Forbidden" if status == 403 else "ServiceUnavailable", "message": "no"}}
-        if call.path.endswith("text:shieldPrompt"):
-            docs = call.json["documents"]
-            return 200, {}, {"userPromptAnalysis": {"attackDetected": prompt_attack},
-                             "documentsAnalysis": [{"attackDetected": i in doc_attacks} for i in range(len(docs))]}
-        if call.path.endswith("text:analyze"):
-            return 200, {}, {"blocklistsMatch": [], "categoriesAnalysis": [
-                {"category": c, "severity": (harms or {}).get(c, 0)} for c in CATEGORIES]}
-        return 404, {}, {"error": {"code": "NotFound", "message": call.path}}
-    return FakeTransport(handle)
+    """The strict Content Safety fake (exact paths, api-versions and limits), scripted: a prompt attack,
+    attacks in the sources at these positions of the retrieved list, harm severities, or a failure."""
+    fake = FakeContentSafety(harms=harms or {}, status=status, prompt_attack=lambda text: prompt_attack,
+                             document_attack=lambda text: 0 in doc_attacks and DOC[:40] in text)
+    return fake.transport
 
 
 def engine_with(tmp_path, transport, **settings):
@@ -50,7 +41,7 @@ def test_a_clean_question_passes_and_sends_question_and_sources(tmp_path, users)
     engine.ingest("bearings.txt", DOC.encode(), users["alice"])
     answer = engine.ask("How often are bearings inspected?", users["alice"]).complete()
     assert answer.citations
-    shield = next(c for c in transport.calls if c.path.endswith("text:shieldPrompt"))
+    shield = next(c for c in transport.calls if c.path == "/contentsafety/text:shieldPrompt")
     assert shield.query["api-version"] == "2024-09-01" and shield.headers["Authorization"] == "Bearer fake-entra-token"
     assert shield.json["userPrompt"] == "How often are bearings inspected?" and DOC in shield.json["documents"][0]
 

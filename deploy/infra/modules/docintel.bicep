@@ -6,12 +6,12 @@ param location string
 param tags object
 param subnetId string
 param privateDnsZoneId string
-param appPrincipalId string
+param appPrincipalIds array // each environment's app identity
 param workspaceId string
 
 // the same built-in role ID as in roles.bicep (it is the same in every tenant)
 var roles = {
-  cognitiveServicesUser: 'a97b65f3-24c7-4388-baec-2e87a4ab2e2c'
+  cognitiveServicesUser: 'a97b65f3-24c7-4388-baec-2e87135dc908'
 }
 
 resource docintel 'Microsoft.CognitiveServices/accounts@2024-10-01' = {
@@ -45,15 +45,15 @@ module endpoint 'private-endpoint.bicep' = {
   }
 }
 
-resource appDocintel 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(docintel.id, appPrincipalId, roles.cognitiveServicesUser)
+resource appDocintel 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for principalId in appPrincipalIds: {
+  name: guid(docintel.id, principalId, roles.cognitiveServicesUser)
   scope: docintel
   properties: {
-    principalId: appPrincipalId
+    principalId: principalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.cognitiveServicesUser)
   }
-}
+}]
 
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'

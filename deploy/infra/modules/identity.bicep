@@ -1,11 +1,13 @@
 // Managed identities and the federated credentials that let Kubernetes ServiceAccounts and
-// GitHub Actions sign in as them: no client secrets anywhere.
+// GitHub Actions sign in as them: no client secrets anywhere. Every environment has its own app
+// and index-admin identity, each trusting only its own namespace, so a staging pod can never sign
+// in as production.
 param prefix string
 param location string
 param tags object
 param oidcIssuerUrl string
-@description('Namespaces the chart is installed in (staging, production).')
-param namespaces array
+@description('One entry per environment: {name, namespace, ...} (main.bicep param environments).')
+param environments array
 param serviceAccountName string
 param indexAdminServiceAccountName string
 @description('owner/name of the GitHub repository whose workflows push images and deploy. Empty: no CI identity.')
@@ -19,37 +21,34 @@ var githubSubjects = empty(githubRepository) ? [] : [
   'repo:${githubRepository}:environment:production'
 ]
 
-resource app 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'id-${prefix}-app'
+resource apps 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = [for env in environments: {
+  name: 'id-${prefix}-app-${env.name}'
   location: location
-  tags: tags
-}
+  tags: union(tags, { environment: env.name })
+}]
 
-// Federated credentials on one identity must be written one at a time (@batchSize(1)).
-@batchSize(1)
-resource appFederation 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [for ns in namespaces: {
-  parent: app
-  name: 'aks-${ns}-${serviceAccountName}'
+resource appFederation 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [for (env, i) in environments: {
+  parent: apps[i]
+  name: 'aks-${env.namespace}-${serviceAccountName}'
   properties: {
     issuer: oidcIssuerUrl
-    subject: 'system:serviceaccount:${ns}:${serviceAccountName}'
+    subject: 'system:serviceaccount:${env.namespace}:${serviceAccountName}'
     audiences: aksAudience
   }
 }]
 
-resource indexAdmin 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'id-${prefix}-index-admin'
+resource indexAdmins 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = [for env in environments: {
+  name: 'id-${prefix}-index-admin-${env.name}'
   location: location
-  tags: tags
-}
+  tags: union(tags, { environment: env.name })
+}]
 
-@batchSize(1)
-resource indexAdminFederation 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [for ns in namespaces: {
-  parent: indexAdmin
-  name: 'aks-${ns}-${indexAdminServiceAccountName}'
+resource indexAdminFederation 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [for (env, i) in environments: {
+  parent: indexAdmins[i]
+  name: 'aks-${env.namespace}-${indexAdminServiceAccountName}'
   properties: {
     issuer: oidcIssuerUrl
-    subject: 'system:serviceaccount:${ns}:${indexAdminServiceAccountName}'
+    subject: 'system:serviceaccount:${env.namespace}:${indexAdminServiceAccountName}'
     audiences: aksAudience
   }
 }]
@@ -71,9 +70,10 @@ resource githubFederation 'Microsoft.ManagedIdentity/userAssignedIdentities/fede
   }
 }]
 
-output appPrincipalId string = app.properties.principalId
-output appClientId string = app.properties.clientId
-output indexAdminPrincipalId string = indexAdmin.properties.principalId
-output indexAdminClientId string = indexAdmin.properties.clientId
+// In the order of `environments`.
+output appPrincipalIds array = [for (env, i) in environments: apps[i].properties.principalId]
+output appClientIds array = [for (env, i) in environments: apps[i].properties.clientId]
+output indexAdminPrincipalIds array = [for (env, i) in environments: indexAdmins[i].properties.principalId]
+output indexAdminClientIds array = [for (env, i) in environments: indexAdmins[i].properties.clientId]
 output githubPrincipalId string = empty(githubRepository) ? '' : github.properties.principalId
 output githubClientId string = empty(githubRepository) ? '' : github.properties.clientId

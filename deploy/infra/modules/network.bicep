@@ -11,8 +11,8 @@ var privateDnsZoneNames = [
   'privatelink.search.windows.net'
   'privatelink.openai.azure.com'
   'privatelink.vaultcore.azure.net'
-  'privatelink.table.${environment().suffixes.storage}'
-  'privatelink.cognitiveservices.azure.com'
+  'privatelink.cognitiveservices.azure.com' // Content Safety (kind ContentSafety accounts)
+  'privatelink.table.${environment().suffixes.storage}' // RAG_STORE=azure (Table Storage in the storage account)
 ]
 
 resource vnet 'Microsoft.Network/virtualNetworks@2024-05-01' = {
@@ -66,5 +66,5 @@ output blobDnsZoneId string = zones[0].id
 output searchDnsZoneId string = zones[1].id
 output openaiDnsZoneId string = zones[2].id
 output keyVaultDnsZoneId string = zones[3].id
-output tableDnsZoneId string = zones[4].id
-output cognitiveServicesDnsZoneId string = zones[5].id
+output cognitiveServicesDnsZoneId string = zones[4].id
+output tableDnsZoneId string = zones[5].id

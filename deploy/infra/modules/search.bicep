@@ -4,6 +4,9 @@ param location string
 param tags object
 param sku string = 'basic'
 param workspaceId string
+@allowed(['disabled', 'free', 'standard'])
+@description('Semantic ranker plan: free stops after 1,000 queries a month for the whole service; standard bills the queries beyond them.')
+param semanticSearch string = 'standard'
 
 resource search 'Microsoft.Search/searchServices@2023-11-01' = {
   name: name
@@ -18,7 +21,7 @@ resource search 'Microsoft.Search/searchServices@2023-11-01' = {
     hostingMode: 'default'
     publicNetworkAccess: 'disabled'
     disableLocalAuth: true
-    semanticSearch: 'free'
+    semanticSearch: semanticSearch
   }
 }
 

@@ -18,6 +18,7 @@ from azure.storage.blob import BlobServiceClient
 
 from rag.backends.azure.identity import credential_from, translate
 from rag.errors import ConfigError, NotFound
+from rag.protocols import SecretAccessDenied
 from rag.settings import Settings
 
 CONNECTION_STRING_SECRET = "azure-storage-connection-string"
@@ -51,6 +52,8 @@ def blob_service(settings: Settings, secrets: Any, deps: dict[str, Any]) -> Blob
         raise ConfigError("RAG_BLOBS=azure needs RAG_AZURE_STORAGE_ACCOUNT_URL, e.g. https://ACCOUNT.blob.core.windows.net.")
     try:
         connection_string = secrets.get(CONNECTION_STRING_SECRET)
+    except SecretAccessDenied:
+        raise
     except ConfigError as exc:
         raise ConfigError(
             "RAG_BLOBS=azure needs RAG_AZURE_STORAGE_ACCOUNT_URL (keyless, preferred) or the secret "

@@ -6,11 +6,12 @@ import threading
 from typing import Any
 from urllib.parse import urlparse
 
-from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 from azure.keyvault.secrets import SecretClient
 
-from rag.backends.azure.identity import credential_from, translate
+from rag.backends.azure.identity import credential_from, status_of, translate
 from rag.errors import ConfigError
+from rag.protocols import SecretAccessDenied
 from rag.settings import Settings
 
 ROLE = "Key Vault Secrets User"
@@ -27,6 +28,22 @@ class KeyVaultSecretStore:
         self._cache: dict[str, str] = {}
         self._lock = threading.Lock()
 
+    @property
+    def vault(self) -> str:
+        return (urlparse(self.url).hostname or "").split(".")[0]
+
+    def _denied(self, name: str, exc: HttpResponseError) -> SecretAccessDenied:
+        """A 403 is a missing role (ForbiddenByRbac) or the vault's firewall (ForbiddenByFirewall)."""
+        inner = str(getattr(getattr(exc, "error", None), "innererror", None) or "")
+        if "ForbiddenByFirewall" in inner:
+            return SecretAccessDenied(
+                f"Key Vault {self.vault} ({self.url}) refused secret {name!r} at its firewall (HTTP 403): reach it "
+                "through its private endpoint, or add your IP to operatorIpRanges (deploy/infra).")
+        return SecretAccessDenied(
+            f"Key Vault {self.vault} ({self.url}) refused to read secret {name!r} (HTTP {status_of(exc)}). Assign the "
+            f"identity DocChat runs as the '{ROLE}' role on vault {self.vault}: `az role assignment create --role "
+            f"\"{ROLE}\" --assignee <principal id> --scope <vault resource id>` (docs/azure.md).")
+
     def get(self, name: str) -> str:
         with self._lock:
             if name not in self._cache:
@@ -39,8 +56,12 @@ class KeyVaultSecretStore:
         except ResourceNotFoundError as exc:
             raise ConfigError(
                 f"Key Vault {self.url} has no secret {name!r}; add it with "
-                f"`az keyvault secret set --vault-name {urlparse(self.url).hostname.split('.')[0]} --name {name} --value ...`."
+                f"`az keyvault secret set --vault-name {self.vault} --name {name} --value ...`."
             ) from exc
+        except HttpResponseError as exc:
+            if status_of(exc) in (401, 403):
+                raise self._denied(name, exc) from exc
+            raise translate(exc, f"Key Vault {self.url}", ROLE) from exc
         except AzureError as exc:
             raise translate(exc, f"Key Vault {self.url}", ROLE) from exc
         if not secret.value:

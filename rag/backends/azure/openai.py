@@ -3,6 +3,7 @@ with a differently built client."""
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -17,6 +18,13 @@ from rag.settings import Settings
 
 SCOPE = "https://cognitiveservices.azure.com/.default"
 ROLE = "Cognitive Services OpenAI User"
+FIXED_DIMENSIONS = {"text-embedding-ada-002": 1536}  # models that take no `dimensions` parameter
+
+
+def takes_dimensions(model: str) -> bool:
+    """Only text-embedding-3 and later accept `dimensions`; ada-002 deployments answer it with a 400."""
+    generation = re.match(r"text-embedding-(\d+)", model)
+    return bool(generation) and int(generation.group(1)) >= 3
 
 
 def token_provider(credential: Any, service: str):
@@ -58,5 +66,9 @@ class AzureOpenAIChatModel(OpenAIChatModel):
 
 class AzureOpenAIEmbedder(OpenAIEmbedder):
     def _connect(self, settings: Settings, deps: dict[str, Any]) -> tuple[Endpoint, int, bool]:
+        model, dims = settings.azure_openai_embedding_model, settings.azure_openai_embedding_dimensions
+        fixed = FIXED_DIMENSIONS.get(model)
+        if fixed is not None and dims != fixed:
+            raise ConfigError(f"{model} always makes {fixed}-dimension vectors; set RAG_AZURE_OPENAI_EMBEDDING_DIMENSIONS={fixed}.")
         endpoint = azure_endpoint(settings, deps, settings.azure_openai_embedding_deployment, "RAG_EMBEDDER")
-        return endpoint, settings.azure_openai_embedding_dimensions, True
+        return endpoint, dims, takes_dimensions(model)

@@ -7,12 +7,14 @@ ranker is optional. Writes go in batches whose per-record results are checked an
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
-from azure.core.exceptions import AzureError, ResourceNotFoundError
+from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
 from azure.core.pipeline.policies import RetryPolicy
 from azure.search.documents import SearchClient
 from azure.search.documents.indexes import SearchIndexClient
@@ -22,6 +24,7 @@ from rag.backends.azure.identity import credential_from, translate
 from rag.backends.azure.search_schema import (
     CHUNK_FIELDS,
     DOCUMENT_FIELDS,
+    SEARCH_FIELDS,
     SEMANTIC_CONFIG,
     chunk_filter,
     chunk_from,
@@ -33,20 +36,22 @@ from rag.backends.azure.search_schema import (
     literal,
     one_of,
     query_text,
+    schema_drift,
 )
 from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
 from rag.protocols import Upsert
 from rag.settings import Settings
-from rag.types import Chunk, Document, Hit, Mode, Principal
+from rag.types import RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 READER, WRITER, ADMIN = "Search Index Data Reader", "Search Index Data Contributor", "Search Service Contributor"
 # Service limits for one indexing request: 1000 actions and 16 MB of payload. We stay a little under
 # the size so the JSON envelope and escaping never push a batch over.
 MAX_BATCH_DOCS = 1000
 MAX_BATCH_BYTES = 15 * 1024 * 1024
-PAGE = 1000  # the most results one search request returns
+PAGE = 1000  # the most results one search request returns; listings page by key range, never by `skip`
 RETRYABLE_STATUS = {409, 422, 429, 503}  # per-record statuses the service says to retry
 
 
@@ -90,6 +95,7 @@ class AzureSearchIndex:
         self.indexes = SearchIndexClient(settings.azure_search_endpoint, credential, **options)
         self.sleep: Callable[[float], None] = deps.get("sleep") or time.sleep
         self._ready = not settings.azure_search_manage_index
+        self._warned = False  # a refused semantic query is logged once per index object
 
     # --- plumbing
     def _call(self, role: str, request: Callable[[], T]) -> T:
@@ -123,17 +129,40 @@ class AzureSearchIndex:
                 f"{self.service} holds vectors of {dims['vector']} dims but the embedder makes {self.dim}. "
                 "Use a new RAG_AZURE_SEARCH_INDEX (and re-ingest), or match RAG_AZURE_OPENAI_EMBEDDING_DIMENSIONS."
             )
-        if existing is None or {f.name for f in wanted.fields} - set(dims) or not existing.semantic_search:
+        if existing is not None:
+            self._refuse_old_schema(existing)
+        missing = {f.name for f in wanted.fields} - set(dims)
+        if existing is None or missing or not existing.semantic_search or self._semantic_differs(existing, wanted):
             self._call(ADMIN, lambda: self.indexes.create_or_update_index(wanted))
         self._ready = True
 
+    @staticmethod
+    def _semantic_differs(existing: Any, wanted: Any) -> bool:
+        return existing.semantic_search.as_dict() != wanted.semantic_search.as_dict()
+
+    def _refuse_old_schema(self, existing: Any) -> None:
+        """Field attributes cannot change in place: an index made by an older DocChat is rebuilt from the blobs."""
+        drift = schema_drift({f["name"]: f for f in existing.as_dict().get("fields", [])})
+        if not drift:
+            return
+        new = f"{self.name}-v2"
+        raise ConfigError(
+            f"{self.service} has an older schema ({'; '.join(drift[:4])}{'; ...' if len(drift) > 4 else ''}). "
+            "Its fields cannot be changed in place. Build a new index from the originals in blob storage: "
+            f"`RAG_AZURE_SEARCH_INDEX={new} RAG_AZURE_SEARCH_MANAGE_INDEX=true python -m rag.backends.azure.reindex "
+            f"--from {self.name}`, then set RAG_AZURE_SEARCH_INDEX={new} (chart: config.extra) and delete the old index "
+            "(docs/azure.md, 'Index schema migration')."
+        )
+
     def _select(self, filter_: str, fields: list[str]) -> list[dict[str, Any]]:
-        """Every record matching `filter_`, page by page."""
+        """Every record matching `filter_`, page by page in key order: each page starts after the last
+        key seen (`skip` would stop at the service's limit of 100,000, and unordered pages can overlap)."""
         out: list[dict[str, Any]] = []
+        fields = fields if "id" in fields else ["id", *fields]
         while True:
-            skip = len(out)
-            page = self._call(READER, lambda skip=skip: list(self.client.search(
-                search_text=None, filter=filter_, select=fields, top=PAGE, skip=skip)))
+            after = f"({filter_}) and id gt {literal(out[-1]['id'])}" if out else filter_
+            page = self._call(READER, lambda after=after: list(self.client.search(
+                search_text=None, filter=after, select=fields, top=PAGE, order_by=["id asc"])))
             out += page
             if len(page) < PAGE:
                 return out
@@ -221,24 +250,52 @@ class AzureSearchIndex:
         use_vector = mode in ("hybrid", "vector") and vector is not None
         if k <= 0 or not (query or use_vector):
             return []
-        options = self._query_options(query, vector if use_vector else None, k)
+        vector = vector if use_vector else None
+        request = {"search_text": query or None, "filter": chunk_filter(principal, doc_ids), "top": k,
+                   "select": CHUNK_FIELDS, **({"search_fields": SEARCH_FIELDS} if query else {})}
+        semantic = bool(query) and vector is not None and self.settings.azure_semantic
+        if semantic:
+            try:
+                results = list(self.client.search(**request, **self._query_options(query, vector, k, semantic=True)))
+                return hits_from(results, True, True)
+            except HttpResponseError as exc:
+                if not self._semantic_refused(exc):
+                    raise translate(exc, self.service, READER) from exc
         results = self._call(READER, lambda: list(self.client.search(
-            search_text=query or None, filter=chunk_filter(principal, doc_ids), top=k, select=CHUNK_FIELDS, **options)))
-        return hits_from(results, bool(query), use_vector)
+            **request, **self._query_options(query, vector, k, semantic=False))))
+        hits = hits_from(results, bool(query), vector is not None)
+        return [skipped(h) for h in hits] if semantic else hits
 
-    def _query_options(self, query: str, vector: np.ndarray | None, k: int) -> dict[str, Any]:
+    def _semantic_refused(self, exc: HttpResponseError) -> bool:
+        """Quota spent, plan off, or a transient failure: the plain hybrid query answers this request.
+        Access and not-found errors would fail the plain query too, so they are reported instead."""
+        status = exc.status_code or 0
+        if status in (401, 403, 404):
+            return False
+        if not self._warned:
+            self._warned = True
+            log.warning("%s refused a semantic query (HTTP %s: %s); answering with plain hybrid search "
+                        "(logged once; see docs/azure.md, 'Semantic ranker').", self.service, status,
+                        (getattr(exc.error, "code", None) or "") if exc.error else "")
+        return True
+
+    def _query_options(self, query: str, vector: np.ndarray | None, k: int, semantic: bool) -> dict[str, Any]:
         options: dict[str, Any] = {}
         if vector is not None:
             options["vector_queries"] = [VectorizedQuery(
                 vector=[float(x) for x in np.asarray(vector).ravel()],
                 k_nearest_neighbors=max(k, self.settings.candidates), fields="vector")]
         if query and vector is not None:
-            if self.settings.azure_semantic:
+            if semantic:
                 options.update(query_type="semantic", semantic_configuration_name=SEMANTIC_CONFIG,
                                query_caption="extractive")
             else:
                 options["debug"] = "vector"  # per-retriever subscores, so hits can say how each ranked them
         return options
+
+
+def skipped(hit: Hit) -> Hit:
+    return replace(hit, flags=(*hit.flags, RERANK_SKIPPED))
 
 
 def subscores(result: dict[str, Any]) -> tuple[float | None, float | None]:

@@ -33,29 +33,48 @@ QUERY_OPERATORS = re.compile(r"[+\-|\"*()~\\/^:?!{}\[\]&]")
 DELIMITERS = ",|;~"
 
 
-def _field(name: str, type_: str = "Edm.String", **options: Any) -> SearchField:
+# Every attribute of every field is set: left out, the REST API makes each Edm.String searchable and
+# each simple field filterable, sortable and facetable (which also caps a value at 32 KB).
+ATTRIBUTES = ("key", "retrievable", "searchable", "filterable", "sortable", "facetable")
+# (name, type, attributes that are true); filterable: exactly what our filters and key-range paging use
+FIELDS: list[tuple[str, str, frozenset[str]]] = [
+    ("id", "Edm.String", frozenset({"key", "retrievable", "filterable", "sortable"})),  # $orderby for paging
+    ("kind", "Edm.String", frozenset({"retrievable", "filterable"})),
+    ("doc_id", "Edm.String", frozenset({"retrievable", "filterable"})),
+    ("owner", "Edm.String", frozenset({"retrievable", "filterable"})),
+    ("collection", "Edm.String", frozenset({"retrievable", "filterable"})),
+    ("title", "Edm.String", frozenset({"retrievable", "searchable"})),
+    ("section", "Edm.String", frozenset({"retrievable", "searchable"})),  # the chunk's heading path
+    ("content", "Edm.String", frozenset({"retrievable", "searchable"})),
+    ("page", "Edm.Int32", frozenset({"retrievable"})),
+    ("start", "Edm.Int32", frozenset({"retrievable"})),
+    ("end", "Edm.Int32", frozenset({"retrievable"})),
+    ("vector", "Collection(Edm.Single)", frozenset({"searchable"})),
+    ("name", "Edm.String", frozenset({"retrievable"})),
+    ("kind_of_file", "Edm.String", frozenset({"retrievable"})),
+    ("sha256", "Edm.String", frozenset({"retrievable"})),
+    ("size", "Edm.Int64", frozenset({"retrievable"})),
+    ("pages", "Edm.Int32", frozenset({"retrievable"})),
+    ("chunks", "Edm.Int32", frozenset({"retrievable"})),
+    ("uploaded_at", "Edm.String", frozenset({"retrievable"})),
+    ("uploaded_by", "Edm.String", frozenset({"retrievable"})),
+]
+SEARCH_FIELDS = [name for name, type_, on in FIELDS if "searchable" in on and type_ == "Edm.String"]
+
+
+def _field(name: str, type_: str, on: frozenset[str], dim: int, analyzer: str) -> SearchField:
+    options: dict[str, object] = {attribute: attribute in on for attribute in ATTRIBUTES}
+    if type_ == "Collection(Edm.Single)":
+        options.update(vector_search_dimensions=dim, vector_search_profile_name=VECTOR_PROFILE)
+    elif "searchable" in on:
+        options["analyzer_name"] = analyzer
     return SearchField(name=name, type=type_, **options)
 
 
 def index_definition(name: str, dim: int, analyzer: str) -> SearchIndex:
-    text = {"searchable": True, "analyzer_name": analyzer}
-    filterable = {"filterable": True}
-    fields = [
-        _field("id", key=True, filterable=True),
-        _field("kind", **filterable), _field("doc_id", **filterable),
-        _field("owner", **filterable), _field("collection", **filterable),
-        _field("title", **text), _field("content", **text), _field("section"),
-        _field("page", "Edm.Int32", filterable=True, sortable=True),
-        _field("start", "Edm.Int32"), _field("end", "Edm.Int32"),
-        _field("vector", "Collection(Edm.Single)", searchable=True, retrievable=False,
-               vector_search_dimensions=dim, vector_search_profile_name=VECTOR_PROFILE),
-        _field("name", sortable=True), _field("kind_of_file", **filterable), _field("sha256", **filterable),
-        _field("size", "Edm.Int64"), _field("pages", "Edm.Int32"), _field("chunks", "Edm.Int32"),
-        _field("uploaded_at", sortable=True, filterable=True), _field("uploaded_by", **filterable),
-    ]
     return SearchIndex(
         name=name,
-        fields=fields,
+        fields=[_field(field, type_, on, dim, analyzer) for field, type_, on in FIELDS],
         vector_search=VectorSearch(
             algorithms=[HnswAlgorithmConfiguration(name=HNSW, parameters=HnswParameters(metric="cosine"))],
             profiles=[VectorSearchProfile(name=VECTOR_PROFILE, algorithm_configuration_name=HNSW)],
@@ -63,9 +82,26 @@ def index_definition(name: str, dim: int, analyzer: str) -> SearchIndex:
         semantic_search=SemanticSearch(
             default_configuration_name=SEMANTIC_CONFIG,
             configurations=[SemanticConfiguration(name=SEMANTIC_CONFIG, prioritized_fields=SemanticPrioritizedFields(
-                title_field=SemanticField(field_name="title"), content_fields=[SemanticField(field_name="content")]))],
+                title_field=SemanticField(field_name="title"), content_fields=[SemanticField(field_name="content")],
+                keywords_fields=[SemanticField(field_name="section")]))],
         ),
     )
+
+
+def schema_drift(existing: dict[str, dict[str, object]]) -> list[str]:
+    """How the fields an index has (name -> REST attributes) differ from the schema: the attributes that
+    need the index re-created (the service never changes them in place; missing fields it can add)."""
+    drift = []
+    for name, _type, on in FIELDS:
+        field = existing.get(name)
+        if field is None:
+            continue
+        for attribute in ATTRIBUTES:
+            if attribute == "key" or (name == "vector" and attribute == "retrievable"):
+                continue
+            if bool(field.get(attribute)) != (attribute in on):
+                drift.append(f"{name}.{attribute} is {bool(field.get(attribute))}, wants {attribute in on}")
+    return drift
 
 
 def record_key(kind: str, ident: str) -> str:
