@@ -181,13 +181,14 @@ class VectorMatrix:
         query = vector.astype(np.float32)
         scores = self.matrix[rows] @ query
         counts = self.sentence_count[rows]
-        if counts.any():
-            starts = self._sentence_start[rows]
-            which = np.repeat(np.arange(len(rows)), counts)
-            picked = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            best = np.full(len(rows), -np.inf, dtype=np.float32)
-            np.maximum.at(best, which, self.sentences[picked].astype(np.float32) @ query)
-            best = np.where(counts > 0, best, scores)
+        has = counts > 0
+        if sentence_share > 0 and has.any():
+            starts, counts = self._sentence_start[rows[has]], counts[has]
+            offsets = np.cumsum(counts) - counts
+            picked = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+            sentence_scores = self.sentences[picked].astype(np.float32) @ query
+            best = scores.copy()
+            best[has] = np.maximum.reduceat(sentence_scores, offsets)
             scores = (1 - sentence_share) * scores + sentence_share * best
         order = np.argsort(-scores, kind="stable")
         return [(self.ids[rows[i]], float(scores[i])) for i in order]
