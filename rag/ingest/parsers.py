@@ -36,19 +36,7 @@ class PdfParser:
         self.max_megapixels = max_megapixels
 
     def parse(self, data: bytes, on_page: PageProgress | None = None) -> Iterator[Page]:
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
-
-        try:
-            reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise InvalidDocument("This PDF is encrypted with a password. Remove the password and upload it again.")
-            count = len(reader.pages)
-        except InvalidDocument:
-            raise
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
-                NotImplementedError, OSError, AssertionError) as exc:
-            raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
+        reader, count = open_pdf(data)
         if count > self.max_pages:
             raise InvalidDocument(f"This PDF has {count} pages; the limit is {self.max_pages} (RAG_MAX_PAGES).")
         pages = [Page(number, self._text(reader, number)) for number in range(1, count + 1)]
@@ -220,3 +208,20 @@ class TxtParser:
             raise InvalidDocument(f"This text has {len(pages)} pages; the limit is {self.max_pages}.")
         for number, page in enumerate(pages, start=1):
             yield Page(number, page)
+
+
+def open_pdf(data: bytes):
+    """(pypdf reader, page count), or InvalidDocument in plain words for an encrypted or damaged PDF."""
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise InvalidDocument("This PDF is encrypted with a password. Remove the password and upload it again.")
+        return reader, len(reader.pages)
+    except InvalidDocument:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError,
+            NotImplementedError, OSError, AssertionError) as exc:
+        raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc

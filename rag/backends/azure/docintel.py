@@ -76,18 +76,9 @@ class AzureDocumentParser:
         if data[:1024].find(b"%PDF-") < 0:
             image = open_image(data, self.settings.ocr_max_megapixels)
             return frame_count(image)
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
+        from rag.ingest.parsers import open_pdf
 
-        try:
-            reader = PdfReader(io.BytesIO(data))
-            if reader.is_encrypted and not reader.decrypt(""):
-                raise InvalidDocument("This PDF is encrypted with a password. Remove the password and upload it again.")
-            count = len(reader.pages)
-        except InvalidDocument:
-            raise
-        except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, RecursionError, OSError) as exc:
-            raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
+        _, count = open_pdf(data)
         limit = min(MAX_SERVICE_PAGES, self.settings.max_pages)
         if count > limit:
             raise InvalidDocument(f"This PDF has {count} pages; {SERVICE} reads at most {limit} "
