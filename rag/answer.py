@@ -131,5 +131,5 @@ def stream_answer(chat: ChatModel, question: str, query: str, hits: list[Hit], h
                   on_done: Callable[[Answer], None] | None = None, embedder: Embedder | None = None,
                   retrieved: list[Hit] | None = None) -> AnswerStream:
     answer = Answer(question=question, search_query=query, hits=hits, retrieved=retrieved or list(hits))
-    deltas = chat.stream(ChatRequest(question, hits, tuple(history))) if hits else iter([NOT_FOUND])
+    deltas = chat.stream(ChatRequest(question, hits, tuple(history), query=query)) if hits else iter([NOT_FOUND])
     return AnswerStream(answer, deltas, on_done, embedder)

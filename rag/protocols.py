@@ -107,6 +107,7 @@ class ChatRequest:
     hits: Sequence[Hit]
     history: Sequence[Turn] = field(default_factory=tuple)
     system: str = ""
+    query: str = ""  # the standalone search query, for a reader that does not read the history
 
 
 @runtime_checkable

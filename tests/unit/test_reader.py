@@ -10,7 +10,7 @@ from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
 from rag.settings import Settings
-from rag.types import Assessment, Chunk, Hit
+from rag.types import Assessment, Chunk, Hit, Turn
 
 GLOBS = ("Applications may also define their own glob patterns. There is also an optional weight attribute which "
          "is used when resolving conflicts with other glob matches. The default weight value is 50, and the maximum "
@@ -80,6 +80,19 @@ def test_a_question_that_names_a_document_prefers_that_document(reader) -> None:
     text, _ = answer(reader, "Under the GPL, may I pass on my changed version as source?", apache, gpl,
                      titles=("Apache-2.0.txt", "GPL-3.txt"))
     assert text.endswith("[2]")
+
+
+def test_a_follow_up_is_read_as_its_standalone_query(reader) -> None:
+    """The reader has no memory: "and if none is given?" alone names nothing to look for; read as the
+    search query the history made of it, it finds the default weight."""
+    history = (Turn("user", "How are glob patterns weighted?"), Turn("assistant", "By a weight attribute. [1]"))
+    follow_up = "and if none is given?"
+    query = "glob patterns weighted default weight if none is given?"
+    alone, _ = answer(reader, follow_up, GLOBS)
+    assert "50" not in alone  # the follow-up's own words do not lead to the value
+    parts = list(reader.stream(ChatRequest(follow_up, [hit(GLOBS)], history, query=query)))
+    text = "".join(p for p in parts if isinstance(p, str))
+    assert "50" in text and text.endswith("[1]")
 
 
 def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words() -> None:

@@ -247,7 +247,9 @@ class ExtractiveChatModel:
             })
 
     def read(self, request: ChatRequest) -> Reading:
-        question = read_question(request.question)
+        # no memory of its own: a follow-up ("and the weight?") is read as its standalone query
+        follow_up = any(t.role == "user" for t in request.history) and request.query
+        question = read_question(request.query if follow_up else request.question)
         read = passages(request.hits)
         found = self.candidates(question, read)
         if found:
