@@ -3,6 +3,8 @@ them, and what the owner can do to the one on screen: rename, share, export, del
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
 from rag.engine import Engine
@@ -46,6 +48,7 @@ def share(engine: Engine, principal: Principal) -> None:
     chosen = st.session_state.get(f"{state.conv_id()}-share", NOT_SHARED)
     try:
         engine.share_conversation(state.conv_id(), principal, "" if chosen == NOT_SHARED else chosen)
+        state.notify("No longer shared." if chosen == NOT_SHARED else f"Shared read-only with {chosen}.")
     except RagError as exc:
         state.notify(str(exc))
 
@@ -103,8 +106,10 @@ def sidebar(engine: Engine, principal: Principal) -> None:
     if on_screen is not None:
         current(engine, on_screen, principal)
     if state.exchanges():
-        st.download_button("Export as Markdown", export.conversation_markdown(state.exchanges()),
-                           file_name="docchat-conversation.md", mime="text/markdown", icon=":material/download:")
+        # deferred: written when clicked, so no media file is registered (and retired) on every rerun
+        st.download_button("Export as Markdown", partial(export.conversation_markdown, list(state.exchanges())),
+                           file_name="docchat-conversation.md", mime="text/markdown", icon=":material/download:",
+                           on_click="ignore")
     st.caption("Your conversations" if mine or not query else "No conversation matches.")
     listing(engine, mine, principal, "chat")
     if shared:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+from functools import partial
 
 import altair as alt
 import pandas as pd
@@ -111,10 +112,20 @@ def drill_down(row: dict) -> None:
 
 def exports(run: dict) -> None:
     left, right = st.columns(2)
-    left.download_button("Download CSV", rows_frame(run).to_csv(index=False), f"{run['run_id']}.csv", "text/csv")
-    right.download_button("Download JSON", json.dumps(run, ensure_ascii=False, indent=1, default=str),
-                          f"{run['run_id']}.json", "application/json")
+    """Written when clicked (deferred), not on every rerun of the page."""
+    left.download_button("Download CSV", partial(csv_of, run), f"{run['run_id']}.csv", "text/csv", on_click="ignore")
+    right.download_button("Download JSON", partial(json_of, run), f"{run['run_id']}.json", "application/json",
+                          on_click="ignore")
+
+
+def csv_of(run: dict) -> str:
+    return rows_frame(run).to_csv(index=False)
+
+
+def json_of(run: dict) -> str:
+    return json.dumps(run, ensure_ascii=False, indent=1, default=str)
 
 
 def dataset_download(items: list[EvalItem]) -> None:
-    st.download_button("Download dataset (JSONL)", to_jsonl(items), "dataset.jsonl", "application/jsonl")
+    st.download_button("Download dataset (JSONL)", partial(to_jsonl, items), "dataset.jsonl", "application/jsonl",
+                       on_click="ignore")

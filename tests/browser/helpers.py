@@ -16,6 +16,7 @@ CHIPS = '[data-testid="stButtonGroup"] button'  # an answer's citation chips
 INSPECTOR = "Retrieval inspector"  # rendered under every answer once its stream has ended
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'  # a traceback or an st.error
 NAV_LINK = '[data-testid="stSidebarNavLink"]'
+SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'  # the script run has ended
 
 
 def added(name: str) -> str:
@@ -24,6 +25,12 @@ def added(name: str) -> str:
 
 
 # --- sync API (tests/browser)
+def settled(page) -> None:
+    """Wait for the run to end: until then widgets rendered late in the script (the sidebar) may still
+    hold the previous run's ids (a download button's deferred file, for one)."""
+    page.locator(SETTLED).wait_for(state="attached")
+
+
 def upload(page, url: str, files) -> None:
     page.goto(f"{url}/documents")
     page.locator(DROPZONE).wait_for()

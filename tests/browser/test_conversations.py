@@ -5,7 +5,7 @@ sees it read-only, with the sources they may not open named instead of offered."
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import CHAT_BOX, CHAT_MESSAGE, CHIPS, INSPECTOR, ask, upload
+from tests.browser.helpers import CHAT_BOX, CHAT_MESSAGE, CHIPS, INSPECTOR, ask, settled, upload
 from tests.browser.test_app import signed_in
 
 pytestmark = pytest.mark.browser
@@ -31,6 +31,11 @@ def test_a_conversation_survives_a_reload_and_is_shared_read_only(chromium, prox
         box.press("Enter")
         ana.locator(CHAT_MESSAGE).nth(3).get_by_text(INSPECTOR).wait_for()
         expect(sidebar_button(ana, FIRST)).to_be_visible()
+        settled(ana)
+        with ana.expect_download() as download:  # written when clicked, from the conversation on screen
+            ana.get_by_role("button", name="Export as Markdown").click()
+        exported = download.value.path().read_text(encoding="utf-8")
+        assert FIRST in exported and SECOND in exported and "BLUEBIRD" in exported
 
         ana.reload()  # a new session: nothing on screen, the conversation in the sidebar
         sidebar_button(ana, FIRST).click()
@@ -52,6 +57,7 @@ def test_a_conversation_survives_a_reload_and_is_shared_read_only(chromium, prox
         ana.keyboard.type("finance")  # the options' popover can open outside the sidebar's viewport
         ana.keyboard.press("Enter")
         expect(share).to_have_value("finance")
+        ana.get_by_text("Shared read-only with finance.").wait_for()  # saved in the store, not only on screen
 
         bob.reload()
         sidebar_button(bob, FIRST).click()
