@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from rag.errors import InvalidDocument
-from rag.ingest.ocr import RENDER_DPI, PageProgress, TesseractOcr
+from rag.ingest.ocr import RENDER_DPI, PageProgress, TesseractOcr, correct_confusions
 from rag.types import Page
 
 FORMATS = ("PNG", "JPEG", "TIFF")
@@ -112,7 +112,7 @@ class ImageParser:
                 on_page(index + 1, count)
         if not any(p.text.strip() for p in pages):
             raise InvalidDocument(NO_TEXT)
-        yield from pages
+        yield from correct_confusions(pages)
 
 
 def render_for_ocr(document, index: int, max_megapixels: float) -> Image.Image:

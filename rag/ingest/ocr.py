@@ -8,9 +8,10 @@ take the app down with it, and the waiting thread holds no GIL, so other users k
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PIL import Image
 
@@ -126,3 +127,53 @@ def span_boxes(page: Page, spans: Sequence[tuple[int, int]]) -> list[tuple[float
                 boxes.append([word.left, word.top, word.right, word.bottom])
             previous = word
     return [(b[0], b[1], b[2], b[3]) for b in boxes]
+
+
+
+# Tesseract reads the 1 of a fixed-width "asn1_node" as i or l, though it reads "ASN1_SUCCESS" right: the
+# parts of a document's names are compared case-folded, by their shape (1/l/i alike, 0/o alike).
+SHAPE = str.maketrans({"1": "|", "l": "|", "i": "|", "0": "°", "o": "°"})
+PART = re.compile(r"[A-Z]*[^\W_A-Z]+|[A-Z]+")  # "asn1Parser" -> asn1, Parser; "ASN1_ETYPE" -> ASN1, ETYPE
+MIN_PART = 3
+
+
+def spellings(pages: Sequence[Page]) -> dict[str, str]:
+    """{part: its spelling} for the name parts (case-folded) whose shape the document spells with a digit
+    in the majority of its occurrences, while the part has a letter there: "asni" -> "asn1"."""
+    counts: dict[str, int] = {}
+    for page in pages:
+        for part in PART.findall(page.text):
+            if len(part) >= MIN_PART:
+                counts[part.lower()] = counts.get(part.lower(), 0) + 1
+    shapes: dict[str, list[str]] = {}
+    for part in counts:
+        shape = part.translate(SHAPE)
+        if shape != part:
+            shapes.setdefault(shape, []).append(part)
+    fixes = {}
+    for variants in shapes.values():
+        best = max(variants, key=lambda v: (counts[v], v))
+        if 2 * counts[best] <= sum(counts[v] for v in variants) or not any(ch.isdigit() for ch in best):
+            continue
+        fixes.update({v: best for v in variants if v != best})
+    return fixes
+
+
+def respell(part: str, spelling: str) -> str:
+    """`part` with the digits of `spelling` where it has a confusable letter; its other letters keep their case."""
+    return "".join(s if s.isdigit() and not p.isdigit() else p for p, s in zip(part, spelling, strict=True))
+
+
+def correct_confusions(pages: Sequence[Page]) -> list[Page]:
+    """A document's pages, those read by OCR (with word boxes) with each misread digit of a name restored
+    from the spelling the whole document (text layer included) uses most. A replacement has the same
+    length, so every word box keeps its offsets and highlighting its words."""
+    fixes = spellings(pages)
+    if not fixes:
+        return list(pages)
+
+    def fix(match: re.Match) -> str:
+        part = match.group(0)
+        return respell(part, fixes[part.lower()]) if part.lower() in fixes else part
+
+    return [replace(page, text=PART.sub(fix, page.text)) if page.words else page for page in pages]

@@ -16,7 +16,7 @@ from rag.ingest.images import (
     has_images,
     render_for_ocr,
 )
-from rag.ingest.ocr import PageProgress, TesseractOcr
+from rag.ingest.ocr import PageProgress, TesseractOcr, correct_confusions
 from rag.types import Page
 
 MAX_PAGES_DEFAULT = 5000
@@ -85,7 +85,7 @@ class PdfParser:
                 document.close()
         if not any(p.text.strip() for p in pages):
             raise InvalidDocument("This PDF looks scanned. " + NO_TEXT)
-        return pages
+        return correct_confusions(pages)
 
 
 def letters(text: str) -> int:

@@ -12,7 +12,7 @@ from pypdf import PdfReader, PdfWriter
 
 from rag.errors import InvalidDocument
 from rag.ingest.images import ImageParser
-from rag.ingest.ocr import INSTALL, TesseractOcr, span_boxes, uncertain_spans
+from rag.ingest.ocr import INSTALL, TesseractOcr, correct_confusions, span_boxes, uncertain_spans
 from rag.ingest.parsers import PdfParser
 from rag.ingest.pipeline import Ingestor, load_pages
 from rag.ingest.validate import detect_kind
@@ -247,3 +247,46 @@ def test_only_the_tesseract_process_gets_the_one_thread_limit(tmp_path):
     done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env, timeout=120,
                           cwd=os.getcwd())
     assert done.stdout.split() == ["None", "1"], done.stderr[-500:]
+
+
+def ocr_page(number: int, text: str) -> Page:
+    """A page as OCR builds it: one word box per space-separated word, on one line."""
+    words, start = [], 0
+    for i, word in enumerate(text.split(" ")):
+        words.append(WordBox(start, start + len(word), i / 20, 0.1, (i + 0.9) / 20, 0.15, 0.9))
+        start += len(word) + 1
+    return Page(number, text, words=tuple(words))
+
+
+def test_a_misread_digit_of_a_name_takes_the_documents_own_spelling_and_keeps_its_offsets():
+    pages = [ocr_page(1, "call ASN1_SUCCESS and asn1_parser2tree"), ocr_page(2, "an asn1_node or ASN1_VALUE"),
+             ocr_page(3, "the asnl_node of asniParser, ASNl_node stays")]
+    fixed = correct_confusions(pages)
+    assert fixed[2].text == "the asn1_node of asn1Parser, ASN1_node stays"
+    assert fixed[:2] == pages[:2]
+    assert fixed[2].words == pages[2].words and len(fixed[2].text) == len(pages[2].text)
+    assert [fixed[2].text[w.start:w.end] for w in fixed[2].words][1:4] == ["asn1_node", "of", "asn1Parser,"]
+
+
+def test_words_ties_minorities_and_text_layer_pages_are_left_alone():
+    layer = Page(1, "asnl_node in a text layer is kept, as is call1")  # a text layer is never rewritten
+    pages = [layer, ocr_page(2, "asn1 asn1 asn1 file file fi1e vall val1 call1"), ocr_page(3, "asnl_x, fi1e, vall, calll")]
+    fixed = correct_confusions(pages)
+    assert fixed[0] is layer
+    # asn1 holds 3 of its shape's 5 occurrences: a majority, and so does call1 (2 of 3, one in the text
+    # layer). file/fi1e is a tie, and the winner has no digit to restore; vall outnumbers val1, no digit either.
+    assert fixed[2].text == "asn1_x, fi1e, vall, call1"
+    assert fixed[1].text == pages[1].text
+
+
+def test_a_scanned_page_misreading_an_identifier_is_corrected_from_the_text_layer():
+    writer = PdfWriter()
+    writer.add_page(PdfReader(TASN1).pages[6])  # names asn1_node twice in its text layer
+    writer.append(PdfReader(io.BytesIO(scanned_pdf([("Every asnl_node is opaque.",)]))))
+    out = io.BytesIO()
+    writer.write(out)
+    first, second = PdfParser().parse(out.getvalue())
+    assert first.text == PdfReader(TASN1).pages[6].extract_text()
+    assert "Every asn1_node is opaque." in second.text
+    assert_words_index_text(second)
+    assert "asn1_node" in [second.text[w.start:w.end] for w in second.words]
