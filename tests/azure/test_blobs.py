@@ -1,70 +1,16 @@
-"""AzureBlobStore against a real Azurite (started once per session) and the Blob contract."""
+"""AzureBlobStore against a real Azurite (started once per session, tests/azure/conftest.py) and the Blob contract."""
 
 from __future__ import annotations
-
-import shutil
-import socket
-import subprocess
-import time
-from pathlib import Path
 
 import pytest
 
 from rag.backends.azure.blobs import AzureBlobStore, decode_metadata, encode_metadata
 from rag.errors import ConfigError
 from rag.settings import Settings
+from tests.azure.azurite import Secrets
 from tests.azure.fake_openai import FakeCredential
 from tests.azure.live import live_settings
 from tests.contracts.blobs import BlobStoreContract
-
-AZURITE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "azurite-blob"
-# Azurite's well-known development account (public, documented, not a secret)
-DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(port: int, process: subprocess.Popen, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"Azurite exited with code {process.returncode}; run it by hand to see why: {AZURITE}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    pytest.fail(f"Azurite did not listen on port {port} within {seconds} s")
-
-
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory):
-    if not AZURITE.exists() or shutil.which("node") is None:
-        pytest.fail(f"Azurite is not installed ({AZURITE}); run `make system-deps` to install it")
-    port, location = free_port(), tmp_path_factory.mktemp("azurite")
-    process = subprocess.Popen(
-        [str(AZURITE), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", str(location),
-         "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(port, process)
-        yield (f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DEV_KEY};"
-               f"BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-class Secrets(dict):
-    def get(self, name):
-        if name not in self:
-            raise ConfigError(f"no secret {name}")
-        return self[name]
-
 
 _containers = iter(range(10_000))
 

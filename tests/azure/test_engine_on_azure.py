@@ -27,7 +27,6 @@ from rag.settings import Settings
 from rag.types import Principal
 from tests.azure.fake_openai import FakeCredential, FakeOpenAI
 from tests.azure.fake_search import FakeSearchService
-from tests.azure.test_blobs import azurite  # noqa: F401  (session fixture: the real Azurite)
 from tests.azure.test_keyvault import VAULT, vault
 from tests.conftest import MIME_SPEC
 
@@ -71,7 +70,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path, azurite):  # noqa: F811
+def stack(tmp_path, azurite):
     settings = Settings(
         data_dir=tmp_path / "data", embedder="azure", index="azure", blobs="azure", chat="azure", secrets="keyvault",
         azure_openai_endpoint="https://docchat-test.openai.azure.com", azure_openai_embedding_deployment="emb",

@@ -3,39 +3,15 @@ two replicas on one account, and the limits (64 KiB per property, 1 MiB per enti
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
 from rag.errors import ConfigError
 from rag.settings import Settings
 from rag.store.tables import PART, AzureTableStore, pack, unpack
-from tests.azure.test_blobs import DEV_KEY, Secrets, free_port, wait_for
+from tests.azure.azurite import Secrets
 from tests.contracts.store import StoreContract, answer
-
-AZURITE_TABLE = Path(__file__).resolve().parents[2] / ".tools" / "node_modules" / ".bin" / "azurite-table"
-
-
-@pytest.fixture(scope="session")
-def azurite_tables(tmp_path_factory):
-    if not AZURITE_TABLE.exists() or shutil.which("node") is None:
-        pytest.fail(f"Azurite is not installed ({AZURITE_TABLE}); run `make system-deps` to install it")
-    port, location = free_port(), tmp_path_factory.mktemp("azurite-table")
-    process = subprocess.Popen(
-        [str(AZURITE_TABLE), "--tableHost", "127.0.0.1", "--tablePort", str(port), "--location", str(location),
-         "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(port, process)
-        yield (f"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={DEV_KEY};"
-               f"TableEndpoint=http://127.0.0.1:{port}/devstoreaccount1;")
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def table_store(connection_string: str, table: str) -> AzureTableStore:
