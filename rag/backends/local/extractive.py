@@ -200,7 +200,8 @@ class ExtractiveChatModel:
                     found.append(Candidate(n, position, start, end, text, p.hit))
         return found
 
-    def featurize(self, question: Question, read: dict[int, Passage], found: list[Candidate]) -> None:
+    def featurize(self, reading: Reading) -> None:
+        question, read, found = reading.question, reading.passages, reading.candidates
         asked = list(question.terms)
         docs = [terms_of(c.text) for c in found]
         idf = {t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in asked}
@@ -220,7 +221,7 @@ class ExtractiveChatModel:
         similarity = {id(c): float(s) for c, s in zip(shortlist, scores[:len(shortlist)], strict=True)}
         in_context = {id(c): float(s) for c, s in zip(shortlist, scores[len(shortlist):], strict=True)}
         best_semantic = max(similarity.values(), default=0.0)
-        named = {n for n, p in read.items() if question.names(p.hit.chunk.title)}
+        named = reading.named
         repeats = Counter(squash(p.text[a:b]).lower() for p in read.values() for a, b in p.spans)
         top_score = max((p.hit.score for p in read.values()), default=1.0) or 1.0
         by_place = {(c.source, c.position): c for c in found}
@@ -252,9 +253,10 @@ class ExtractiveChatModel:
         question = read_question(request.query if follow_up else request.question)
         read = passages(request.hits)
         found = self.candidates(question, read)
+        reading = Reading(question, found, read)
         if found:
-            self.featurize(question, read, found)
-        return self.score(Reading(question, found, read))
+            self.featurize(reading)
+        return self.score(reading)
 
     def score(self, reading: Reading) -> Reading:
         """Rank the candidates, choose the passage, and rate the answer, with this reader's model."""
