@@ -78,6 +78,10 @@ class Settings(BaseSettings):
         "benchmark's dev half (rag/backends/local/reader.json).",
     )
     answer_sentences: int = Field(3, description="Extractive answerer: most sentences quoted in one answer.")
+    answer_runner_up: float = Field(
+        0.6, ge=0.0, le=1.0, description="Extractive answerer: also quote the next-best sentence that can answer, with "
+        "its own citation, when its probability is at least this share of the best one's; 0: one passage only.",
+    )
     openai_base_url: str = Field("", description="OpenAI-compatible endpoint for `RAG_CHAT=openai` (e.g. Ollama's http://localhost:11434/v1).")
     openai_model: str = Field("gpt-4o-mini", description="Model name sent to the OpenAI-compatible endpoint.")
     openai_api_key: SecretStr = Field(SecretStr(""), description="API key for the OpenAI-compatible endpoint (read through the secret store in production).")

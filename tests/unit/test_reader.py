@@ -3,6 +3,8 @@ that answers, in context, or refuses with related passages when no passage can a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from rag.backends.local.extractive import FEATURES, ExtractiveChatModel, emphasis, weights
@@ -93,6 +95,21 @@ def test_a_follow_up_is_read_as_its_standalone_query(reader) -> None:
     parts = list(reader.stream(ChatRequest(follow_up, [hit(GLOBS)], history, query=query)))
     text = "".join(p for p in parts if isinstance(p, str))
     assert "50" in text and text.endswith("[1]")
+
+
+def test_a_close_runner_up_is_quoted_too_with_its_own_citation(local_embedder) -> None:
+    """When the reader is nearly as sure of another passage, both are quoted, each citing its source."""
+    question = "Which file replaced the old list of type patterns, and why?"
+    other = "The globs2 file lists the weight of each glob rule, so it replaced the older list of type patterns."
+    one = ExtractiveChatModel(Settings(answer_runner_up=0.0), local_embedder)
+    both = ExtractiveChatModel(Settings(answer_runner_up=0.01), local_embedder)  # any runner-up that can answer
+    hits = [hit(GLOB_FILE, 0), hit(other, 1, "notes.txt")]
+    single = "".join(p for p in one.stream(ChatRequest(question, hits)) if isinstance(p, str))
+    double = "".join(p for p in both.stream(ChatRequest(question, hits)) if isinstance(p, str))
+    assert {"[1]", "[2]"} <= set(re.findall(r"\[\d\]", double)) and double.startswith(single)
+    assert len(set(re.findall(r"\[\d\]", single))) == 1
+    reading = both.read(ChatRequest(question, hits))
+    assert reading.answer[-1].probability >= 0.01 * reading.candidates[0].probability
 
 
 def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words() -> None:

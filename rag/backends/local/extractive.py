@@ -184,6 +184,7 @@ class ExtractiveChatModel:
         self.model = model if model is not None else weights()  # the fitted weights (reader.json)
         self.threshold = settings.answer_threshold if settings.answer_threshold is not None else self.model["threshold"]
         self.max_sentences = settings.answer_sentences
+        self.runner_up = settings.answer_runner_up
 
     # --- reading
     def candidates(self, question: Question, read: dict[int, Passage]) -> list[Candidate]:
@@ -271,6 +272,7 @@ class ExtractiveChatModel:
             reading.candidates.remove(evidence[0])
             reading.candidates.insert(0, evidence[0])
         reading.answer = self.passage(reading) if reading.candidates else []
+        reading.answer += self.second(reading)
         confidence = logistic(self.model["answer"], reading.features()) if reading.candidates else 0.0
         reading.confidence = 0.0 if reading.gate else confidence
         return reading
@@ -322,6 +324,17 @@ class ExtractiveChatModel:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         return [Candidate(best.source, i, *p.spans[i], p.sentence(i), p.hit) for i in keep]
+
+    def second(self, reading: Reading) -> list[Candidate]:
+        """The next-best sentence that can answer, when the reader is nearly as sure of it as of the best."""
+        if not self.runner_up or not reading.answer:
+            return []
+        quoted = {(c.source, c.position) for c in reading.answer}
+        best = reading.candidates[0].probability
+        for c in reading.candidates[1:]:
+            if (c.source, c.position) not in quoted and self.can_answer(reading, c):
+                return [c] if c.probability >= self.runner_up * best else []
+        return []
 
     # --- the ChatModel seam
     def stream(self, request: ChatRequest) -> Iterator[str | Assessment]:
