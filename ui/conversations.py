@@ -48,7 +48,7 @@ def share(engine: Engine, principal: Principal) -> None:
     chosen = st.session_state.get(f"{state.conv_id()}-share", NOT_SHARED)
     try:
         engine.share_conversation(state.conv_id(), principal, "" if chosen == NOT_SHARED else chosen)
-        state.notify("No longer shared." if chosen == NOT_SHARED else f"Shared read-only with {chosen}.")
+        state.notify("No longer shared." if chosen == NOT_SHARED else f"Shared read-only with {escape_markdown(chosen)}.")
     except RagError as exc:
         state.notify(str(exc))
 
