@@ -13,8 +13,9 @@
    the ORIGINAL text layer, used as is as the query; the target is that page. MRR@10, hit@1 and
    hit@5 (page level) over the originals and over the scans.
 
---ocr-cache DIR keeps Tesseract's reading of each rendered page (keyed by its pixels and the
-engine's settings), so a second run measures post-OCR changes without recognising again."""
+--ocr-cache DIR keeps Tesseract's reading of each rendered page (its words, lines and paragraphs,
+keyed by the pixels and the engine's settings), so a second run measures changes to how the page
+text is built from them, and post-OCR changes, without recognising again."""
 
 from __future__ import annotations
 
@@ -225,7 +226,10 @@ def question_rows(original: dict, copy: dict) -> list[dict]:
 
 
 class CachedPages:
-    """TesseractOcr.page, memoised on disk by the page's pixels and the engine's settings."""
+    """Tesseract's reading of each page (TesseractOcr.data), memoised on disk by the page's pixels and
+    the engine's settings: the page text is still built from it on every run, so a change to how
+    words become text (rag.ingest.ocr.page_from_words, the post-OCR pass) is measured without
+    recognising again."""
 
     def __init__(self, folder: Path):
         self.folder = folder
@@ -234,37 +238,25 @@ class CachedPages:
     def install(self) -> None:
         from rag.ingest.ocr import TesseractOcr
 
-        read = TesseractOcr.page
+        read = TesseractOcr.data
 
-        def page(ocr, number, image):
-            key = hashlib.sha256(repr((number, image.mode, image.size, ocr.language, ocr_config())).encode()
-                                 + image.tobytes()).hexdigest()
+        def data(ocr, number, grey):
+            key = hashlib.sha256(repr(("data", grey.mode, grey.size, ocr.language, ocr_config())).encode()
+                                 + grey.tobytes()).hexdigest()
             path = self.folder / f"{key}.json"
             if path.exists():
-                return page_from_json(json.loads(path.read_text()))
-            recognised = read(ocr, number, image)
-            path.write_text(json.dumps(page_to_json(recognised)))
-            return recognised
+                return json.loads(path.read_text())
+            rows = read(ocr, number, grey)
+            path.write_text(json.dumps(rows))
+            return rows
 
-        TesseractOcr.page = page
+        TesseractOcr.data = data
 
 
 def ocr_config() -> str:
     from rag.ingest import ocr
 
     return f"{ocr.RENDER_DPI}:{getattr(ocr, 'TESSERACT_CONFIG', '--psm 3')}"
-
-
-def page_to_json(page) -> dict:
-    from dataclasses import astuple
-
-    return {"number": page.number, "text": page.text, "words": [astuple(w) for w in page.words]}
-
-
-def page_from_json(doc: dict):
-    from rag.types import Page, WordBox
-
-    return Page(doc["number"], doc["text"], words=tuple(WordBox(*w) for w in doc["words"]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,16 +24,16 @@ def test_known_item_queries_are_one_unrepeated_line_of_each_pages_text_layer():
             assert [i + 1 for i, page_lines in enumerate(lines) if q["q"] in page_lines] == [q["page"]]
 
 
-def test_the_ocr_cache_returns_the_same_page_without_running_tesseract_again(tmp_path, monkeypatch):
+def test_the_ocr_cache_returns_the_same_reading_without_running_tesseract_again(tmp_path, monkeypatch):
     image = scan_image()
-    original_page = TesseractOcr.page
+    original_data = TesseractOcr.data
     calls = []
 
-    def counted(ocr, number, picture):
+    def counted(ocr, number, grey):
         calls.append(number)
-        return original_page(ocr, number, picture)
+        return original_data(ocr, number, grey)
 
-    monkeypatch.setattr(TesseractOcr, "page", counted)
+    monkeypatch.setattr(TesseractOcr, "data", counted)
     CachedPages(tmp_path).install()  # wraps the counted reader
     ocr = TesseractOcr()
     ocr.check()

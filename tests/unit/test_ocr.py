@@ -78,7 +78,8 @@ def test_a_scanned_pdf_page_is_read_in_reading_order_with_word_boxes():
     [page] = PdfParser().parse(scanned_pdf([NEEDLE_LINES + ("", "A paragraph further down.")]))
     assert " ".join(page.text.split()) == " ".join(NEEDLE_LINES) + " A paragraph further down."
     assert [line for line in page.text.splitlines() if line][:2] == list(NEEDLE_LINES)
-    assert "\n\nA paragraph further down." in page.text  # the gap makes a new paragraph: the chunker splits there
+    # paragraphs flow as in a text layer, one newline apart: a blank line would cut a sentence in two
+    assert "\nA paragraph further down." in page.text and "\n\n" not in page.text
     assert_words_index_text(page)
     [needle] = [w for w in page.words if page.text[w.start:w.end] == "needle"]
     expected = text_box(0, NEEDLE_LINES[0], "needle")
