@@ -20,6 +20,16 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, re
     ("What does the sticky bit mean?", "definition"),
     ("Does GPLv3 allow sublicensing?", "yesno"),
     ("Why are globs tried before magic?", "other"),
+    # analysts' phrasings: a leading phrase before the auxiliary, a request, a plural asked for, a role
+    ("Under MPL 2.0, may compiled binaries be shipped under another licence?", "yesno"),
+    ("Am I allowed to use the licensor's brand?", "yesno"),
+    ("Can you name examples of the volume types?", "list"),
+    ("Which other licences does MPL 2.0 treat as compatible?", "list"),
+    ("What is the role of the x-scheme-handler types?", "definition"),
+    ("What does the ?CURRENT path token signify?", "definition"),
+    ("Which compression level does gzip pick by default?", "number"),
+    ("What kinds of material make up the original version of a work?", "list"),
+    ("What is the version of the specification?", "version"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
@@ -66,3 +76,16 @@ def test_rare_words_are_decisive_common_ones_are_not() -> None:
     question = read_question("How are glob patterns weighted in the mime cache?")
     assert "glob" in question.rare
     assert "pattern" not in question.rare
+
+
+def test_a_possessive_is_the_word_itself() -> None:
+    from rag.text import content_terms
+
+    assert content_terms("grep's file\u2019s don't") == ["grep", "file", "don't"]
+    assert "file" not in read_question("Which option prints each file's type?").rare  # "file's" is not rare
+
+
+def test_document_names_are_the_word_before_man_page_manual_licence_or_spec() -> None:
+    assert read_question("According to the ls man page, which option lists all?").document_names() == ["ls"]
+    assert read_question("Under the BSD licence, what must a binary carry?").document_names() == ["BSD"]
+    assert read_question("What does the manual say?").document_names() == []  # "the" names nothing

@@ -84,6 +84,22 @@ def test_a_question_that_names_a_document_prefers_that_document(reader) -> None:
     assert text.endswith("[2]")
 
 
+def test_a_document_named_explicitly_outranks_one_a_rare_word_names(reader) -> None:
+    """"the ls man page ... MIME type": MIME names the MIME spec too, but the ls man page is the one asked
+    about; it never mentions MIME, so the reader says so rather than quote the spec."""
+    ls = "-A, --almost-all do not list implied . and .. -l use a long listing format"
+    mime = "Each mime-type node describes a single MIME type. Each element has a type attribute giving the MIME type."
+    question = "According to the ls man page, which option makes ls print every file's MIME type?"
+    text, assessment = answer(reader, question, ls, mime, titles=("ls.1.txt", "shared-mime-info-spec.pdf"))
+    assert text == NOT_FOUND and assessment.confidence == 0.0
+    reading = reader.read(ChatRequest(question, [hit(ls, 0, "ls.1.txt"), hit(mime, 1, "shared-mime-info-spec.pdf")]))
+    assert reading.named == {1} and "mime" in reading.gate
+    # the same question about the spec is answered from it
+    text, _ = answer(reader, "Which attribute of a mime-type node gives the MIME type, per the MIME-info spec?",
+                     ls, mime, titles=("ls.1.txt", "shared-mime-info-spec.pdf"))
+    assert text.endswith("[2]") and "type attribute" in text
+
+
 def test_a_follow_up_is_read_as_its_standalone_query(reader) -> None:
     """The reader has no memory: "and if none is given?" alone names nothing to look for; read as the
     search query the history made of it, it finds the default weight."""

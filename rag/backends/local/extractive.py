@@ -32,6 +32,7 @@ from rag.types import Assessment, Hit, Turn
 WEIGHTS = Path(__file__).with_name("reader.json")
 MAX_CANDIDATES = 32  # sentences embedded per question (each also under its heading): keeps the first token fast
 MIN_WORDS = 4
+PREFIX = 6  # letters two words must share to count as one word in a different form
 LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
 DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however|but|also|therefore|thus|hence|"
                       r"otherwise|then|so|here|there|in this case|in that case|for example|for instance|instead|"
@@ -120,8 +121,10 @@ class Reading:
 
     @functools.cached_property
     def named(self) -> set[int]:
-        """Sources from a document the question names ("Under the GPL, ..."): the only ones that may answer it."""
-        return {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
+        """Sources from a document the question names ("Under the GPL, ..."): the only ones that may answer it.
+        A document named explicitly ("the ls man page") outranks one a rare word names ("MIME type")."""
+        explicit = {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title, explicitly=True)}
+        return explicit or {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
 
     @functools.cached_property
     def required(self) -> list[str]:
@@ -287,10 +290,34 @@ class ExtractiveChatModel:
 
     @staticmethod
     def unmentioned(reading: Reading) -> list[str]:
-        """Names in the question ("Project Falcon") that no passage, nor any document's title, mentions."""
+        """Names in the question ("Project Falcon", the "ls" of "the ls man page") that no passage, nor
+        any passage's document title, mentions: the documents retrieved are not the ones asked about."""
         text = " ".join(p.text for p in reading.passages.values()).lower()
         titles = set().union(*(title_words(p.hit.chunk.title) for p in reading.passages.values()))
-        return [w for w in reading.question.proper_nouns() if w.lower() not in text and w.lower() not in titles]
+        words = set(re.findall(r"[\w+-]+", text))
+        known = words | titles
+
+        def mentioned(name: str) -> bool:  # "GFDL-licensed": a part will do
+            parts = [name.lower()] + [p for p in name.lower().split("-") if len(p) >= 3]
+            return any(p in known for p in parts)
+
+        named = [w for w in reading.question.document_names() if not mentioned(w)]
+        return list(dict.fromkeys(
+            [w for w in reading.question.proper_nouns() if w.lower() not in text and w.lower() not in titles] + named
+            + ExtractiveChatModel.not_in_named(reading)))
+
+    @staticmethod
+    def not_in_named(reading: Reading) -> list[str]:
+        """The question's rare terms that the document it names explicitly never uses in the passages
+        retrieved ("the ls man page ... MIME type"): that document does not say."""
+        question = reading.question
+        explicit = [p for p in reading.passages.values() if question.names(p.hit.chunk.title, explicitly=True)]
+        if not explicit:
+            return []
+        titles = set().union(*(title_words(p.hit.chunk.title) for p in explicit))
+        present = terms_of(" ".join(p.text for p in explicit)) | {t for w in titles for t in content_terms(w)}
+        stems = {t[:PREFIX] for t in present}  # "redistribute" is used as "redistribution"
+        return [t for t in question.rare if t not in present and t[:PREFIX] not in stems]
 
     @staticmethod
     def missing(reading: Reading) -> str:

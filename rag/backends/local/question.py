@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rag.text import STOPWORDS, WORD, content_terms
+from rag.text import STOPWORDS, WORD, content_terms, stem
 
 NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                 "fifty|sixty|hundred|thousand|million|billion|once|twice|half|single|double")
@@ -25,26 +25,37 @@ HOLDS = {
     "list": re.compile(r"(?:[^,;]+[,;]){2,}|:\s*$|:\s|\b\w+(?:,\s*\w+)*,?\s+(?:and|or)\s+\w+|^\s*[-*\u2022]\s", re.MULTILINE),
 }
 KIND_PATTERNS = (  # first match wins
-    ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+(?:number|of)\b|"
+    ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
     ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b"),
     ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently)\b|"
                r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|default|limit|size|length|"
                r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
                r"\bnumeric(?:al)?\b|\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
-               r"\b(?:what|which)\s+(?:number|size|value|limit|level|length|duration|period)\b"),
+               r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
+               r"percentage|proportion|share|stake)\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
              r"group|institution|project|steward)\b|\bwho\s+(?:is|are|was|were|wrote|publishes|maintains)\b"),
     ("option", r"\b(?:which|what)\s+(?:\w+\s+)?(?:option|flag|switch|argument|parameter|command|function|call|"
                r"routine|variable|macro|field|attribute|element|key|keyword|setting|directory|header|constant|"
                r"type|signal|tag|suffix|extension|program|utility|tool)s?\b"),
     ("list", r"\b(?:what|which)\s+(?:are|were)\s+the\b|\blist\b|\b(?:what|which)\s+(?:kinds|types|sorts|forms|"
-             r"ways|things|conditions|items|parts|steps|actions|rights|obligations)\b|\bname\s+the\b|\benumerate\b"),
+             r"ways|things|conditions|items|parts|steps|actions|rights|obligations)\b|\bname\s+the\b|\benumerate\b|"
+             r"\b(?:can|could|would)\s+you\s+(?:name|give|cite)\b|"  # a request, not a yes/no question
+             # "Which other licences does ...": a plural asked for, at the question's start
+             r"(?:^|,\s+)(?:which|whose)\s+(?:[\w-]+\s+){0,3}?[a-z]+[^s\W]s\s+(?:do|does|did|are|were|can|may|must|"
+             r"should|will|would|could|have|has)\b"),
     ("procedure", r"\bhow\s+(?:do|can|should|would|could|might|must)\s+(?:i|you|one|we|a\s+\w+|an\s+\w+|the\s+\w+)\b|"
                   r"\bhow\s+to\b|\bwhat\s+(?:steps|must|should)\b|\bwhat\s+(?:do|does)\s+\w+\s+(?:need|have)\s+to\b"),
-    ("definition", r"\bwhat\s+(?:is|are)\s+(?:a|an|the)?\s*\w+(?:\s+\w+)?\s*\??$|\bwhat\s+does\s+.+\s+mean\b|"
+    ("definition", r"\bwhat\s+(?:is|are)\s+(?:a|an|the)?\s*\w+(?:\s+\w+)?\s*\??$|"
+                   r"\bwhat\s+does\s+.+\s+(?:mean|signify|denote|stand\s+for|represent|indicate|hold)\b|"
+                   r"\bwhat\s+is\s+the\s+(?:role|purpose|meaning|function)\s+of\b|\b(?:meant|intended|used)\s+for\s*\?|"
+                   r"\bwhat\s+(?:sort|kind|type)\s+of\b.*\b(?:class(?:es|ed)?|counts?|considered|regarded)\b|"
+                   r"\bconsidered\s+(?:part|to\s+be)\b|"
                    r"\bmeaning of\b|\bdefin(?:e|ition)\b|\bwhat is meant\b|\brefers? to\b"),
-    ("yesno", r"^\s*(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall)\b"),
+    # the main clause opens with an auxiliary, also after a leading phrase ("Under MPL 2.0, may ...")
+    ("yesno", r"(?:^|,\s+)(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall|am)\s+"
+              r"(?!you\s+(?:name|give|tell|list))"),
 )
 KINDS = tuple(kind for kind, _ in KIND_PATTERNS)
 TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence should hold a typed value
@@ -53,6 +64,8 @@ IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
 NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
                     r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
+DOCUMENT_NAME = re.compile(r"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|manual|licen[cs]e|"
+                           r"spec(?:ification)?)\b", re.IGNORECASE)
 GENERIC_TITLE = frozenset({"txt", "pdf", "docx", "doc", "spec", "the", "and", "info", "1", "2", "3", "0", "2.0", "2.1",
                            "1.0", "1.1", "1.2", "1.3"})
 RARE_ZIPF = 3.3  # words rarer than this in general English are decisive (wordfreq's Zipf scale)
@@ -122,21 +135,27 @@ class Question:
         return [w for w in re.findall(r"(?<![\w-])[A-Z][a-z]+[A-Za-z]*\b", self.text)
                 if w != first and not re.fullmatch(NUMBER_WORDS, w.lower())]
 
-    def names(self, title: str) -> bool:
-        """Whether the question names this document ("in the Apache licence", "the tar manual", "libtasn1")."""
+    def document_names(self) -> list[str]:
+        """The word that names a document ("the ls man page", "the tar manual", "the BSD licence")."""
+        return [m.group(1) for m in DOCUMENT_NAME.finditer(self.text)
+                if m.group(1).lower() not in STOPWORDS and not m.group(1).isdigit()]
+
+    def names(self, title: str, explicitly: bool = False) -> bool:
+        """Whether the question names this document: explicitly ("in the Apache licence", "the tar
+        manual"), or, unless `explicitly`, by a rare or numbered word of its title ("libtasn1", "MIME")."""
         words = title_words(title)
         tokens = [w.lower() for w in WORD.findall(self.text)]
         for i, token in enumerate(tokens):
             if token not in words:
                 continue
             near = " ".join(tokens[max(0, i - 3):i + 4])
-            if NAMING.search(near) or zipf(token) < RARE_ZIPF or any(ch.isdigit() for ch in token):
+            if NAMING.search(near) or (not explicitly and (zipf(token) < RARE_ZIPF or any(ch.isdigit() for ch in token))):
                 return True
         return False
 
 
 def read_question(text: str) -> Question:
     words = [w for w in WORD.findall(text) if w.lower() not in STOPWORDS]
-    rare = [t for w in words for t in content_terms(w) if not w.isdigit() and zipf(w) < RARE_ZIPF]
+    rare = [t for w in words for t in content_terms(w) if not w.isdigit() and zipf(stem(w)) < RARE_ZIPF and zipf(w) < RARE_ZIPF]
     return Question(text, answer_kind(text), tuple(dict.fromkeys(content_terms(text))),
                     tuple(identifiers(text)), tuple(dict.fromkeys(rare)))
