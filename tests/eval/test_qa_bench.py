@@ -16,14 +16,14 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # indexes 23 documents, asks 77 questions
 
-# measured on the test half (stop 20: explicit document names, analysts' question kinds, the reader refitted):
-# hit@5 0.77, correct 0.39, refused 0.10, traps abstained 0.75, citation precision 0.49 (before: 0.77, 0.38, 0.07,
-# 0.56, 0.40). Floors kept a few questions under.
-FLOORS = {"hit@5": 0.72, "correct": 0.31, "citation_precision": 0.40}
-TRAPS_ABSTAINED = 0.62
+# measured on the test half (stop 20: explicit document names, analysts' question kinds): hit@5 0.77, correct 0.39,
+# refused 0.07, traps abstained 0.69, citation precision 0.40 (before: 0.77, 0.38, 0.07, 0.56, 0.40).
+# Floors kept a few questions under.
+FLOORS = {"hit@5": 0.72, "correct": 0.31, "citation_precision": 0.33}
+TRAPS_ABSTAINED = 0.56
 # retrieval, hybrid, test half: measured hit@5 0.77, MRR@10 0.61 (before issue 16: 0.67, 0.44)
 RETRIEVAL_FLOORS = {"hit@5": 0.72, "mrr@10": 0.56}
-MOST_REFUSED = 0.13  # 0.10 measured (6 of 61): two questions of margin
+MOST_REFUSED = 0.12
 
 
 @pytest.fixture(scope="module")

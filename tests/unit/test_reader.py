@@ -100,6 +100,17 @@ def test_a_document_named_explicitly_outranks_one_a_rare_word_names(reader) -> N
     assert text.endswith("[2]") and "type attribute" in text
 
 
+def test_a_question_word_inside_a_carried_query_is_not_a_name(reader) -> None:
+    """A short follow-up's query carries the previous question's terms: "codename Project Falcon When
+    does Project Falcon launch?". Its "When" is no name the sources must mention."""
+    notes = "Project Falcon has the codename BLUEBIRD.\n\nProject Falcon launches in the spring of 2027."
+    history = (Turn("user", "What is the codename of Project Falcon?"), Turn("assistant", "BLUEBIRD. [1]"))
+    query = "codename Project Falcon When does Project Falcon launch?"
+    parts = list(reader.stream(ChatRequest("When does Project Falcon launch?", [hit(notes)], history, query=query)))
+    text = "".join(p for p in parts if isinstance(p, str))
+    assert "2027" in text and text != NOT_FOUND
+
+
 def test_a_follow_up_is_read_as_its_standalone_query(reader) -> None:
     """The reader has no memory: "and if none is given?" alone names nothing to look for; read as the
     search query the history made of it, it finds the default weight."""

@@ -133,7 +133,7 @@ class Question:
         """Capitalised words after the first ("Project Falcon", "Eclipse"): names the evidence must mention."""
         first = (WORD.findall(self.text) or [""])[0]
         return [w for w in re.findall(r"(?<![\w-])[A-Z][a-z]+[A-Za-z]*\b", self.text)
-                if w != first and not re.fullmatch(NUMBER_WORDS, w.lower())]
+                if w != first and w.lower() not in STOPWORDS and not re.fullmatch(NUMBER_WORDS, w.lower())]
 
     def document_names(self) -> list[str]:
         """The word that names a document ("the ls man page", "the tar manual", "the BSD licence")."""
