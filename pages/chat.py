@@ -15,7 +15,7 @@ except RagError as exc:
     st.error(str(exc))
     st.stop()
 if not has_documents and not state.exchanges():
-    st.info("Your library is empty: upload a PDF, DOCX or TXT file first, then ask about it here.")
+    st.info("Your library is empty: upload a PDF, DOCX or TXT file, or a scan or photo of a page, then ask about it here.")
     st.page_link("pages/documents.py", label="Upload documents", icon=":material/upload_file:")
     with st.sidebar:
         conversations.sidebar(engine(), principal)
