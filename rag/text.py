@@ -101,15 +101,15 @@ def dehyphenate(text: str) -> str:
     return clean_with_offsets(text)[0] if "-" in text else text
 
 
+POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
 def stem(word: str) -> str:
     word = POSSESSIVE.sub("", word.lower())  # "grep's" is "grep"
     for suffix in ("ing", "ed", "es", "s"):
         if len(word) > len(suffix) + 3 and word.endswith(suffix):
             return word[: -len(suffix)]
     return word
-
-
-POSSESSIVE = re.compile(r"['\u2019]s$")
 
 
 def content_terms(text: str) -> list[str]:

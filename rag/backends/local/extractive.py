@@ -120,11 +120,15 @@ class Reading:
     gate: str = ""  # why no passage can answer (then the reader refuses whatever the scores say)
 
     @functools.cached_property
+    def explicit(self) -> set[int]:
+        """Sources from a document the question names explicitly ("the ls man page", "the BSD licence")."""
+        return {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title, explicitly=True)}
+
+    @functools.cached_property
     def named(self) -> set[int]:
         """Sources from a document the question names ("Under the GPL, ..."): the only ones that may answer it.
         A document named explicitly ("the ls man page") outranks one a rare word names ("MIME type")."""
-        explicit = {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title, explicitly=True)}
-        return explicit or {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
+        return self.explicit or {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
 
     @functools.cached_property
     def required(self) -> list[str]:
@@ -310,14 +314,13 @@ class ExtractiveChatModel:
     def not_in_named(reading: Reading) -> list[str]:
         """The question's rare terms that the document it names explicitly never uses in the passages
         retrieved ("the ls man page ... MIME type"): that document does not say."""
-        question = reading.question
-        explicit = [p for p in reading.passages.values() if question.names(p.hit.chunk.title, explicitly=True)]
+        explicit = [reading.passages[n] for n in sorted(reading.explicit)]
         if not explicit:
             return []
         titles = set().union(*(title_words(p.hit.chunk.title) for p in explicit))
         present = terms_of(" ".join(p.text for p in explicit)) | {t for w in titles for t in content_terms(w)}
         stems = {t[:PREFIX] for t in present}  # "redistribute" is used as "redistribution"
-        return [t for t in question.rare if t not in present and t[:PREFIX] not in stems]
+        return [t for t in reading.question.rare if t not in present and t[:PREFIX] not in stems]
 
     @staticmethod
     def missing(reading: Reading) -> str:
