@@ -115,10 +115,22 @@ class ImageParser:
         yield from correct_confusions(pages)
 
 
+def open_page(document, index: int):
+    """Page `index` (0-based) of a pdfium document; a page pdfium cannot load is a damaged PDF. Call
+    it holding PDFIUM_LOCK."""
+    import pypdfium2 as pdfium
+
+    try:
+        return document[index]
+    except pdfium.PdfiumError as exc:  # "Failed to load page." (fuzzing found it)
+        raise InvalidDocument(f"Page {index + 1} of this PDF is damaged and cannot be read. "
+                              "Try re-saving it as PDF.") from exc
+
+
 def render_for_ocr(document, index: int, max_megapixels: float) -> Image.Image:
     """Page `index` (0-based) of a pdfium document in grey at RENDER_DPI, scaled down to the pixel cap."""
     with PDFIUM_LOCK:
-        page = document[index]
+        page = open_page(document, index)
         try:
             width, height = page.get_size()
             scale = RENDER_DPI / 72
@@ -135,7 +147,7 @@ def has_images(document, index: int) -> bool:
     import pypdfium2.raw as pdfium_c
 
     with PDFIUM_LOCK:
-        page = document[index]
+        page = open_page(document, index)
         try:
             return next(page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=8), None) is not None
         finally:

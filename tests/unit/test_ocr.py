@@ -291,3 +291,17 @@ def test_a_scanned_page_misreading_an_identifier_is_corrected_from_the_text_laye
     assert "Every asn1_node is opaque." in second.text
     assert_words_index_text(second)
     assert "asn1_node" in [second.text[w.start:w.end] for w in second.words]
+
+
+def test_a_pdf_page_pdfium_cannot_load_is_a_damaged_document() -> None:
+    """Fuzzing found a mutated scan whose page pdfium fails to load: a clear error, not a crash."""
+    import pypdfium2 as pdfium
+
+    from rag.ingest.images import PDFIUM_LOCK, open_page
+
+    class Damaged:
+        def __getitem__(self, index):
+            raise pdfium.PdfiumError("Failed to load page.")
+
+    with PDFIUM_LOCK, pytest.raises(InvalidDocument, match="Page 3 of this PDF is damaged"):
+        open_page(Damaged(), 2)
