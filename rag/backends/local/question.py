@@ -95,12 +95,15 @@ def holds_kind(text: str, kind: str) -> bool:
     return True if pattern is None else bool(pattern.search(text))
 
 
+ABBREVIATIONS = frozenset({"i.e", "e.g", "etc", "cf", "vs", "viz", "a.k.a", "approx"})  # look like file names
+
+
 def identifiers(question: str) -> list[str]:
     """Code-like tokens the answer must contain: options, snake_case, camelCase, CONSTANTS, file names."""
     out = []
     for match in IDENTIFIER.finditer(question):
         token = match.group().strip(".")
-        if len(token) >= 2 and token.lower() not in STOPWORDS and not token.isdigit():
+        if len(token) >= 2 and token.lower() not in STOPWORDS | ABBREVIATIONS and not token.isdigit():
             out.append(token)
     return list(dict.fromkeys(out))
 
