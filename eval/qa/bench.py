@@ -94,7 +94,7 @@ def score(q: Question, hits: Sequence[Hit], result: Answer | None, spans: Sequen
     """One question's row: its metrics, and what was answered (for reading the failures)."""
     abstained = result is None or result.abstained
     text = MARKER.sub("", result.text) if result is not None else ""
-    row = {"id": q.id, "split": q.split, "kind": q.kind, "question": q.item.question, "answer": text,
+    row = {"id": q.id, "split": q.split, "kind": q.kind, "phrasing": q.phrasing, "question": q.item.question, "answer": text,
            "confidence": getattr(result, "confidence", None),
            "cited": [f"{c.title} p{c.page}" for c in result.citations] if result else []}
     if not q.item.answerable:
@@ -136,13 +136,16 @@ def mean(values: Sequence[float]) -> float | None:
 
 
 def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict]]:
-    """split -> group (each kind, "traps", "answerable", "all") -> metric -> mean (and n)."""
+    """split -> group (each kind, "answerable", "traps": the paraphrased questions; "literal": those in the
+    documents' own words, apart) -> metric -> mean (and n)."""
     out: dict[str, dict[str, dict]] = {}
     for split in ("dev", "test"):
         mine = [r for r in rows if r["split"] == split]
-        groups = {kind: [r for r in mine if r["kind"] == kind] for kind in KINDS}
-        groups["answerable"] = [r for r in mine if r["kind"] != "trap"]
-        groups["traps"] = [r for r in mine if r["kind"] == "trap"]
+        paraphrased = [r for r in mine if r.get("phrasing", "paraphrase") == "paraphrase"]
+        groups = {kind: [r for r in paraphrased if r["kind"] == kind] for kind in KINDS}
+        groups["answerable"] = [r for r in paraphrased if r["kind"] != "trap"]
+        groups["traps"] = [r for r in paraphrased if r["kind"] == "trap"]
+        groups["literal"] = [r for r in mine if r.get("phrasing") == "literal"]
         out[split] = {name: {"n": len(group), **{m: mean([r[m] for r in group if r.get(m) is not None])
                                                  for m in METRICS}}
                       for name, group in groups.items() if group}

@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 KINDS = ("factual", "numeric", "list", "procedure", "definition", "yesno", "adjacent")
 TRAPS = ("value-not-given", "other-document", "detail-not-there", "no-document")
 SPLITS = ("dev", "test")
+PHRASINGS = ("paraphrase", "literal")  # an analyst's own words (the benchmark proper), or the document's
 MAX_OVERLAP = 0.25  # mean share of a question's content words found in its supporting quote
 
 
@@ -30,6 +31,11 @@ class Question:
     keywords: tuple[tuple[str, ...], ...]  # each keyword: accepted variants
     trap: str = ""
     absent: tuple[str, ...] = ()  # regexes grep found in no document (traps)
+    phrasing: str = "paraphrase"  # one of PHRASINGS: literal questions are reported apart, never in the kinds
+
+    @property
+    def literal(self) -> bool:
+        return self.phrasing == "literal"
 
     @property
     def id(self) -> str:
@@ -44,7 +50,7 @@ def load(paths: Sequence[Path] | None = None) -> list[Question]:
             meta = item.meta
             keywords = tuple(tuple(k) if isinstance(k, list) else (k,) for k in meta.get("keywords", []))
             out.append(Question(item, meta["split"], meta["kind"], keywords, meta.get("trap", ""),
-                                tuple(meta.get("absent", []))))
+                                tuple(meta.get("absent", [])), meta.get("phrasing", "paraphrase")))
     return out
 
 
@@ -75,6 +81,8 @@ def check(questions: Sequence[Question], pages: dict[tuple[str, int], str]) -> l
         seen.add(q.id)
         if q.split not in SPLITS:
             problems.append(f"{where}: split must be one of {SPLITS}")
+        if q.phrasing not in PHRASINGS or (q.literal and not q.item.answerable):
+            problems.append(f"{where}: phrasing must be one of {PHRASINGS}, and a trap is paraphrased")
         if q.item.answerable:
             if q.kind not in KINDS:
                 problems.append(f"{where}: kind {q.kind!r} is not one of {KINDS}")
@@ -111,7 +119,9 @@ def corpus_pages() -> dict[tuple[str, int], str]:
 
 
 def paraphrase(questions: Sequence[Question]) -> float:
-    answerable = [q for q in questions if q.item.answerable]
+    """The mean question/quote word overlap of the paraphrased answerable questions (literal ones are
+    in the document's words on purpose: they check that easy questions are answered)."""
+    answerable = [q for q in questions if q.item.answerable and not q.literal]
     scores = [overlap(q.item.question, " ".join(c.quote for c in q.item.reference_contexts)) for q in answerable]
     return sum(scores) / len(scores) if scores else 0.0
 
@@ -122,8 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = check(questions, corpus_pages())
     for problem in problems:
         print(problem)
-    answerable = [q for q in questions if q.item.answerable]
-    print(f"{len(answerable)} answerable, {len(questions) - len(answerable)} traps; "
+    answerable = [q for q in questions if q.item.answerable and not q.literal]
+    literal = sum(q.literal for q in questions)
+    print(f"{len(answerable)} answerable, {len(questions) - len(answerable) - literal} traps, {literal} literal; "
           f"mean question/quote word overlap {paraphrase(questions):.3f} (limit {MAX_OVERLAP})")
     for q in answerable:
         score = overlap(q.item.question, " ".join(c.quote for c in q.item.reference_contexts))

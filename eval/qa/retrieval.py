@@ -62,8 +62,8 @@ def rankers(engine: Engine) -> dict[str, Ranker]:
 
 
 def run(engine: Engine, questions: Sequence[Question], rankers: dict[str, Ranker]) -> dict[str, list[dict]]:
-    """ranker name -> one row per answerable question."""
-    answerable = [q for q in questions if q.item.answerable]
+    """ranker name -> one row per answerable paraphrased question (the literal ones are found by any mode)."""
+    answerable = [q for q in questions if q.item.answerable and not q.literal]
     spans = references(engine, answerable)
     return {name: [score(q, rank(q), spans[q.id]) for q in answerable] for name, rank in rankers.items()}
 

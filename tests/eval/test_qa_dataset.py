@@ -35,6 +35,15 @@ def test_questions_are_phrased_unlike_their_quotes(questions) -> None:
     assert paraphrase(questions) <= MAX_OVERLAP
 
 
+def test_literal_questions_are_apart_in_both_halves(questions) -> None:
+    """Questions in the documents' words: in both halves, answerable, and out of the paraphrase measure."""
+    literal = [q for q in questions if q.literal]
+    assert {q.split for q in literal} == set(SPLITS) and all(q.item.answerable for q in literal)
+    assert sum(q.split == "dev" for q in literal) >= 8 and sum(q.split == "test" for q in literal) >= 8
+    assert paraphrase(literal) == 0.0  # the measure is of paraphrased questions only
+    assert paraphrase(questions) == paraphrase([q for q in questions if not q.literal])
+
+
 def test_the_checks_catch_bad_questions(questions) -> None:
     """The checker is not a rubber stamp: a moved quote, a foreign keyword and an answerable trap fail."""
     from dataclasses import replace
