@@ -16,11 +16,13 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # indexes 23 documents, asks 77 questions
 
-# measured on the test half (stop 20: explicit document names, analysts' question kinds): hit@5 0.77, correct 0.39,
-# refused 0.07, traps abstained 0.69, citation precision 0.40 (before: 0.77, 0.38, 0.07, 0.56, 0.40).
+# measured on the test half (stop 21: the reader refitted with literal questions in the dev half): hit@5 0.77,
+# correct 0.41, refused 0.10, traps abstained 0.75, citation precision 0.49 (stop 20: 0.77, 0.39, 0.07, 0.69, 0.40).
 # Floors kept a few questions under.
-FLOORS = {"hit@5": 0.72, "correct": 0.31, "citation_precision": 0.33}
-TRAPS_ABSTAINED = 0.56
+FLOORS = {"hit@5": 0.72, "correct": 0.34, "citation_precision": 0.42}
+TRAPS_ABSTAINED = 0.62
+# the 10 literal questions of the test half (in the documents' own words): measured correct 0.80, refused 0.00
+LITERAL_CORRECT, LITERAL_REFUSED = 0.6, 0.1
 # retrieval, hybrid, test half: measured hit@5 0.77, MRR@10 0.61 (before issue 16: 0.67, 0.44)
 RETRIEVAL_FLOORS = {"hit@5": 0.72, "mrr@10": 0.56}
 MOST_REFUSED = 0.12
@@ -47,6 +49,13 @@ def test_answers_hold_the_floors(quick) -> None:
         assert answerable[metric] >= floor, (metric, answerable[metric])
     assert answerable["refused"] <= MOST_REFUSED
     assert quick["summary"]["test"]["traps"]["abstained"] >= TRAPS_ABSTAINED
+
+
+def test_questions_in_the_documents_words_are_answered(quick) -> None:
+    """Reported apart from the paraphrased ones: an easy question must not be refused."""
+    literal = quick["summary"]["test"]["literal"]
+    assert literal["n"] >= 8 and literal["correct"] >= LITERAL_CORRECT and literal["refused"] <= LITERAL_REFUSED, literal
+    assert all(r["phrasing"] == "literal" for r in quick["rows"] if r["id"].startswith("lit-"))
 
 
 def test_retrieval_holds_its_floors_and_hybrid_leads(quick) -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rag.backends.local.extractive import FEATURES, ExtractiveChatModel, emphasis, weights
+from rag.backends.local.extractive import FEATURES, OFF_TOPIC, ExtractiveChatModel, emphasis, weights
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
@@ -76,12 +76,25 @@ def test_an_identifier_no_source_mentions_is_refused(reader) -> None:
     assert text == NOT_FOUND and assessment.confidence == 0.0
 
 
-def test_a_question_that_names_a_document_prefers_that_document(reader) -> None:
+def test_a_question_no_source_is_about_is_refused_even_when_a_word_matches(reader) -> None:
+    """"1998" occurs in the sources, but no sentence is close to the question in meaning."""
+    dated = "The time value 9801011200Z means January 1st, 1998 at 12h 00m Greenwich Mean Time."
+    text, assessment = answer(reader, "Who won the 1998 football world cup?", dated, GLOBS)
+    assert text == NOT_FOUND and assessment.confidence == 0.0
+    reading = reader.read(ChatRequest("Who won the 1998 football world cup?", [hit(dated), hit(GLOBS, 1)]))
+    assert reading.gate == "no passage is about the question" and reader.closest(reading) < OFF_TOPIC
+    # the same sources answer a question they are about: the floor is not a blanket refusal
+    assert reader.closest(reader.read(ChatRequest("How heavily is a glob weighted?", [hit(GLOBS)]))) >= OFF_TOPIC
+
+
+def test_a_question_that_names_a_document_prefers_that_document(local_embedder) -> None:
+    """Which sentence is quoted, apart from whether two one-sentence sources earn enough confidence."""
     apache = "You may add Your own copyright statement to Your modifications and may provide additional terms."
     gpl = "You may convey a work based on the Program, or the modifications to produce it, in the form of source code."
-    text, _ = answer(reader, "Under the GPL, may I pass on my changed version as source?", apache, gpl,
+    anything = ExtractiveChatModel(Settings(answer_threshold=0.0), local_embedder)
+    text, _ = answer(anything, "Under the GPL, may I pass on my changed version as source?", apache, gpl,
                      titles=("Apache-2.0.txt", "GPL-3.txt"))
-    assert text.endswith("[2]")
+    assert text.endswith("[2]")  # the Apache sentence scores higher, but the question names the GPL
 
 
 def test_a_document_named_explicitly_outranks_one_a_rare_word_names(reader) -> None:
