@@ -64,6 +64,20 @@ def test_a_dangling_sentence_is_quoted_with_the_one_before(reader) -> None:
     assert "2.4. The glob files" not in text  # the heading is not glued to the sentence
 
 
+def test_a_chunk_that_starts_with_a_list_item_can_quote_it(reader) -> None:
+    """A chunk that starts mid-page at a bullet ("• A magic-deleteall element ...") was not cut mid-sentence;
+    a chunk that starts in lower case after a cut ("from previous directories ...") still was."""
+    text = ("• A magic-deleteall element, which indicates that magic matches from previously parsed directories "
+            "must be discarded. The magic defined in this file (if any) is used instead.")
+    chunk = Chunk("d:1", "d", text, page=5, start=26, end=26 + len(text), title="spec.pdf", owner="u")
+    read = reader.read(ChatRequest("What does a magic-deleteall element indicate?", [Hit(chunk, 1.0, 1, 1)]))
+    assert any("must be discarded" in c.text for c in read.candidates)
+    cut = Chunk("d:2", "d", "from previous directories is written out. " + text[2:], page=5, start=900,
+                end=900 + len(text), title="spec.pdf", owner="u")
+    read = reader.read(ChatRequest("What does a magic-deleteall element indicate?", [Hit(cut, 1.0, 1, 1)]))
+    assert not any(c.text.startswith("from previous") for c in read.candidates)
+
+
 def test_a_value_that_is_named_but_never_given_is_refused(reader) -> None:
     text, assessment = answer(reader, "What is the numeric value of ASN1_MAX_NAME_SIZE?", LIMITS, GLOBS)
     assert text == NOT_FOUND
