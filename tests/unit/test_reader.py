@@ -65,17 +65,22 @@ def test_a_dangling_sentence_is_quoted_with_the_one_before(reader) -> None:
 
 
 def test_a_chunk_that_starts_with_a_list_item_can_quote_it(reader) -> None:
-    """A chunk that starts mid-page at a bullet ("• A magic-deleteall element ...") was not cut mid-sentence;
-    a chunk that starts in lower case after a cut ("from previous directories ...") still was."""
+    """A chunk that starts mid-page at a bullet ("• A magic-deleteall element ...") or in lower case
+    ("gunzip can ...", as man pages do) was not cut mid-sentence; one that starts with the closing
+    punctuation of a cut sentence ("), from previous directories ...") was."""
     text = ("• A magic-deleteall element, which indicates that magic matches from previously parsed directories "
             "must be discarded. The magic defined in this file (if any) is used instead.")
     chunk = Chunk("d:1", "d", text, page=5, start=26, end=26 + len(text), title="spec.pdf", owner="u")
     read = reader.read(ChatRequest("What does a magic-deleteall element indicate?", [Hit(chunk, 1.0, 1, 1)]))
     assert any("must be discarded" in c.text for c in read.candidates)
-    cut = Chunk("d:2", "d", "from previous directories is written out. " + text[2:], page=5, start=900,
-                end=900 + len(text), title="spec.pdf", owner="u")
+    cut = Chunk("d:2", "d", "), from previous directories is written out as it is. " + text[2:], page=5,
+                start=900, end=900 + len(text), title="spec.pdf", owner="u")
     read = reader.read(ChatRequest("What does a magic-deleteall element indicate?", [Hit(cut, 1.0, 1, 1)]))
-    assert not any(c.text.startswith("from previous") for c in read.candidates)
+    assert read.candidates and not any("written out as it is" in c.text for c in read.candidates)
+    lower = "gunzip can currently decompress files created by gzip, zip, compress, compress -H or pack."
+    chunk = Chunk("d:3", "d", lower, page=1, start=2187, end=2187 + len(lower), title="gzip.1.txt", owner="u")
+    read = reader.read(ChatRequest("Which files can gunzip currently decompress?", [Hit(chunk, 1.0, 1, 1)]))
+    assert [c.text for c in read.candidates] == [lower]
 
 
 def test_a_value_that_is_named_but_never_given_is_refused(reader) -> None:
