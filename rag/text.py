@@ -60,12 +60,16 @@ def heading_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
+
+
 def is_heading(line: str, before: str, after: str) -> bool:
     """A numbered heading line the line before does not run on into ("... There are\n2 ASN.1 types" does),
     or a short capitalised line without end punctuation between a finished line and a new sentence."""
     words = line.split()
     if len(words) <= 10 and NUMBERED.fullmatch(line):
-        return not before or not (before[-1].islower() or before[-1] in ",-(")
+        wrapped = len(line) >= WRAPPED and after[:1].islower()  # "1. Redistributions of source code must retain the above copyright\n   notice, ..."
+        return not wrapped and (not before or not (before[-1].islower() or before[-1] in ",-("))
     return bool(after and (not before or before[-1] in ".!?:" or len(before) <= 40)
                 and len(line) <= 60 and len(words) <= 8 and line[-1] not in ".,;:!?-"
                 and line[0].isupper() and (after[0].isupper() or after[0].isdigit())

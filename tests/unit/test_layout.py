@@ -95,6 +95,16 @@ def test_wrapped_lines_are_not_headings():
         assert heading_spans(text) == [], text
 
 
+def test_a_wrapped_numbered_list_item_is_not_a_heading_but_a_short_numbered_title_is():
+    bsd = ("are met:\n1. Redistributions of source code must retain the above copyright\n"
+           "   notice, this list of conditions and the following disclaimer.\n")
+    assert heading_spans(bsd) == []
+    assert "1. Redistributions of source code must retain the above copyright notice" in " ".join(
+        " ".join(bsd[s:e].split()) for s, e in sentence_spans(bsd))  # one sentence, not a heading and a tail
+    manual = "The tools are below.\n3.2 Invoking asn1Coding\nasn1Coding generates a DER encoding."
+    assert [manual[s:e] for s, e in heading_spans(manual)] == ["3.2 Invoking asn1Coding"]
+
+
 def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
