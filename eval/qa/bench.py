@@ -141,11 +141,11 @@ def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict]]:
     out: dict[str, dict[str, dict]] = {}
     for split in ("dev", "test"):
         mine = [r for r in rows if r["split"] == split]
-        paraphrased = [r for r in mine if r.get("phrasing", "paraphrase") == "paraphrase"]
-        groups = {kind: [r for r in paraphrased if r["kind"] == kind] for kind in KINDS}
-        groups["answerable"] = [r for r in paraphrased if r["kind"] != "trap"]
-        groups["traps"] = [r for r in paraphrased if r["kind"] == "trap"]
-        groups["literal"] = [r for r in mine if r.get("phrasing") == "literal"]
+        asked = [r for r in mine if r["phrasing"] != "literal"]  # the paraphrased questions and the traps
+        groups = {kind: [r for r in asked if r["kind"] == kind] for kind in KINDS}
+        groups["answerable"] = [r for r in asked if r["kind"] != "trap"]
+        groups["traps"] = [r for r in asked if r["kind"] == "trap"]
+        groups["literal"] = [r for r in mine if r["phrasing"] == "literal"]
         out[split] = {name: {"n": len(group), **{m: mean([r[m] for r in group if r.get(m) is not None])
                                                  for m in METRICS}}
                       for name, group in groups.items() if group}

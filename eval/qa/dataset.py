@@ -118,10 +118,15 @@ def corpus_pages() -> dict[tuple[str, int], str]:
             for page in parsers[Path(name).suffix].parse(data)}
 
 
+def paraphrased(questions: Sequence[Question]) -> list[Question]:
+    """The answerable questions in an analyst's words: the benchmark proper (literal ones are reported apart)."""
+    return [q for q in questions if q.item.answerable and not q.literal]
+
+
 def paraphrase(questions: Sequence[Question]) -> float:
     """The mean question/quote word overlap of the paraphrased answerable questions (literal ones are
     in the document's words on purpose: they check that easy questions are answered)."""
-    answerable = [q for q in questions if q.item.answerable and not q.literal]
+    answerable = paraphrased(questions)
     scores = [overlap(q.item.question, " ".join(c.quote for c in q.item.reference_contexts)) for q in answerable]
     return sum(scores) / len(scores) if scores else 0.0
 
@@ -132,9 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     problems = check(questions, corpus_pages())
     for problem in problems:
         print(problem)
-    answerable = [q for q in questions if q.item.answerable and not q.literal]
-    literal = sum(q.literal for q in questions)
-    print(f"{len(answerable)} answerable, {len(questions) - len(answerable) - literal} traps, {literal} literal; "
+    answerable = paraphrased(questions)
+    traps, literal = sum(not q.item.answerable for q in questions), sum(q.literal for q in questions)
+    print(f"{len(answerable)} answerable, {traps} traps, {literal} literal; "
           f"mean question/quote word overlap {paraphrase(questions):.3f} (limit {MAX_OVERLAP})")
     for q in answerable:
         score = overlap(q.item.question, " ".join(c.quote for c in q.item.reference_contexts))

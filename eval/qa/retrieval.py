@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from eval.qa.bench import QA_USER, Span, first_rank, mean, references
-from eval.qa.dataset import Question
+from eval.qa.dataset import Question, paraphrased
 from rag.engine import Engine
 from rag.types import Chunk, Mode
 
@@ -63,7 +63,7 @@ def rankers(engine: Engine) -> dict[str, Ranker]:
 
 def run(engine: Engine, questions: Sequence[Question], rankers: dict[str, Ranker]) -> dict[str, list[dict]]:
     """ranker name -> one row per answerable paraphrased question (the literal ones are found by any mode)."""
-    answerable = [q for q in questions if q.item.answerable and not q.literal]
+    answerable = paraphrased(questions)
     spans = references(engine, answerable)
     return {name: [score(q, rank(q), spans[q.id]) for q in answerable] for name, rank in rankers.items()}
 
