@@ -60,6 +60,9 @@ def heading_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# an upper-case title line: words of capitals and digits ("SEE ALSO", "TERMS AND CONDITIONS"); no
+# underscores, so a constant alone on its line (ASN1_SUCCESS) is not one
+CAPS = re.compile(r"[A-Z][A-Z0-9'&/-]*[A-Z0-9](?:[ \t]+[A-Z0-9'&/()-]+)*")
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 
 
@@ -67,8 +70,11 @@ def is_heading(line: str, before: str, after: str) -> bool:
     """A numbered heading line the line before does not run on into ("... There are\n2 ASN.1 types" does),
     or a short capitalised line without end punctuation between a finished line and a new sentence."""
     words = line.split()
+    if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):
+        return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
     if len(words) <= 10 and NUMBERED.fullmatch(line):
-        wrapped = len(line) >= WRAPPED and after[:1].islower()  # "1. Redistributions of source code must retain the above copyright\n   notice, ..."
+        # "1. Redistributions of source code must retain the above copyright\n   notice, ..."; "... copies of the\n Work"
+        wrapped = len(line) >= WRAPPED and (after[:1].islower() or words[-1].lower() in STOPWORDS)
         return not wrapped and (not before or not (before[-1].islower() or before[-1] in ",-("))
     return bool(after and (not before or before[-1] in ".!?:" or len(before) <= 40)
                 and len(line) <= 60 and len(words) <= 8 and line[-1] not in ".,;:!?-"

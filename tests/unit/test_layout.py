@@ -105,6 +105,18 @@ def test_a_wrapped_numbered_list_item_is_not_a_heading_but_a_short_numbered_titl
     assert [manual[s:e] for s, e in heading_spans(manual)] == ["3.2 Invoking asn1Coding"]
 
 
+def test_an_upper_case_section_title_is_a_heading_even_before_a_lower_case_sentence():
+    """A man page's "SETUID AND SETGID BITS" was glued to "chmod clears the set-group-ID bit ..."."""
+    man = "symbolic links.\n\nSETUID AND SETGID BITS\nchmod clears the set-group-ID bit of a regular file.\n\nSEE ALSO\nFull documentation."
+    assert [man[s:e] for s, e in heading_spans(man)] == ["SETUID AND SETGID BITS", "SEE ALSO"]
+    assert "chmod clears the set-group-ID bit of a regular file." in [man[s:e] for s, e in sentence_spans(man)]
+    constant = "Returns:\n\nASN1_SUCCESS\nif the structure was created."  # a constant alone on its line
+    assert heading_spans(constant) == []
+    apache = ("the following conditions:\n4. Redistribution. You may reproduce and distribute copies of the\n"
+              "Work or Derivative Works thereof in any medium.")
+    assert heading_spans(apache) == []  # a wrapped numbered clause that ends in "the"
+
+
 def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
