@@ -81,6 +81,24 @@ def test_a_chunk_that_starts_with_a_list_item_can_quote_it(reader) -> None:
     chunk = Chunk("d:3", "d", lower, page=1, start=2187, end=2187 + len(lower), title="gzip.1.txt", owner="u")
     read = reader.read(ChatRequest("Which files can gunzip currently decompress?", [Hit(chunk, 1.0, 1, 1)]))
     assert [c.text for c in read.candidates] == [lower]
+    wrapped = ("of your accepting any such warranty or additional liability. END OF TERMS AND CONDITIONS. "
+               "To apply the License to your work, attach the boilerplate notice.")
+    chunk = Chunk("d:4", "d", wrapped, page=1, start=9000, end=9000 + len(wrapped), title="Apache-2.0.txt", owner="u")
+    read = reader.read(ChatRequest("How do I apply the License to my work?", [Hit(chunk, 1.0, 1, 1)]))
+    assert read.candidates and not any("your accepting" in c.text for c in read.candidates)  # a wrapped line's tail
+
+
+def test_a_sentence_that_points_back_is_quoted_with_what_it_points_at(reader) -> None:
+    """ "... introduced for this purpose." is quoted with the sentence that says what the purpose is, even when
+    the reader's best sentence is the one after it."""
+    text = ("Traditional MIME types apply to individual files or bytestreams. It is often useful to apply the same "
+            "methodologies when classifying the content of mountable volumes or filesystems. The x-content type has "
+            "been introduced for this purpose. Typical examples are x-content/audio-dvd, x-content/blank-cd or "
+            "x-content/image-dcf. Matching of content types works with treemagic elements.")
+    read = reader.read(ChatRequest("What is the x-content media type meant for?", [hit(text)]))
+    quoted = " ".join(c.text for c in read.answer)
+    assert "introduced for this purpose" in quoted and "mountable volumes or filesystems" in quoted, quoted
+    assert len(reader.passage(read)) <= Settings().answer_sentences  # the runner-up may follow, cited apart
 
 
 def test_a_value_that_is_named_but_never_given_is_refused(reader) -> None:

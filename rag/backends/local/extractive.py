@@ -41,6 +41,12 @@ LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
 # ("...SIZE];'). ASN1_MAX..."). A chunk almost always starts after a line break (538 of the QA corpus's 638
 # chunks that do not start their page), and man pages start sentences in lower case ("gunzip can ...").
 CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
+# ... or a wrapped line's function word: "of your accepting any such warranty ..." (a man page's lower-case
+# sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
+CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be)\s")
+# a sentence that points back at the one before it, wherever the pointer stands ("... introduced for this purpose.")
+REFERS_BACK = re.compile(r"\b(?:for (?:this|that) (?:purpose|reason)|for these reasons|to this end|in (?:this|that) case|"
+                         r"the (?:former|latter)|(?:as|described|mentioned|listed) above)\b", re.IGNORECASE)
 DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however|but|also|therefore|thus|hence|"
                       r"otherwise|then|so|here|there|in this case|in that case|for example|for instance|instead|"
                       r"similarly|likewise|moreover|furthermore|in addition|as a result|if so|he|she)\b", re.IGNORECASE)
@@ -107,7 +113,8 @@ class Passage:
         """Sentence `i` is the tail of one the chunk boundary cut ("...SIZE];'). ASN1_MAX..."), not a
         sentence, list item or option line that starts the chunk ("• A magic-deleteall element ...",
         "gunzip can currently decompress ...")."""
-        return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(self.sentence(i)))
+        first = self.sentence(i)
+        return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(first) or CONTINUES.match(first))
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
@@ -368,6 +375,12 @@ class ExtractiveChatModel:
             elif i > best.position:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
+        before = keep[0] - 1
+        if (before >= 0 and p.spans[before] not in headings and not p.fragment(before)
+                and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0])))):
+            keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
+            if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
+                keep.pop()
         return [Candidate(best.source, i, *p.spans[i], p.sentence(i), p.hit) for i in keep]
 
     def second(self, reading: Reading) -> list[Candidate]:
