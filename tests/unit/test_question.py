@@ -89,3 +89,6 @@ def test_document_names_are_the_word_before_man_page_manual_licence_or_spec() ->
     assert read_question("According to the ls man page, which option lists all?").document_names() == ["ls"]
     assert read_question("Under the BSD licence, what must a binary carry?").document_names() == ["BSD"]
     assert read_question("What does the manual say?").document_names() == []  # "the" names nothing
+    # a word that describes a manual rather than names one: "the reference manual" is not a document called "reference"
+    assert read_question("Which release is the reference manual written for?").document_names() == []
+    assert read_question("Is the user manual for tar online?").document_names() == []

@@ -66,6 +66,10 @@ NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|
                     r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
 DOCUMENT_NAME = re.compile(r"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|manual|licen[cs]e|"
                            r"spec(?:ification)?)\b", re.IGNORECASE)
+# words that describe a document rather than name it: "the reference manual", "the user manual", "a software licence"
+DESCRIBES = frozenset({"reference", "user", "users", "user's", "user\u2019s", "programmer's", "programmers", "online",
+                       "official", "full", "complete", "whole", "original", "same", "other", "new", "old", "software",
+                       "library", "program", "documentation", "entire", "relevant", "corresponding"})
 GENERIC_TITLE = frozenset({"txt", "pdf", "docx", "doc", "spec", "the", "and", "info", "1", "2", "3", "0", "2.0", "2.1",
                            "1.0", "1.1", "1.2", "1.3"})
 RARE_ZIPF = 3.3  # words rarer than this in general English are decisive (wordfreq's Zipf scale)
@@ -141,7 +145,7 @@ class Question:
     def document_names(self) -> list[str]:
         """The word that names a document ("the ls man page", "the tar manual", "the BSD licence")."""
         return [m.group(1) for m in DOCUMENT_NAME.finditer(self.text)
-                if m.group(1).lower() not in STOPWORDS and not m.group(1).isdigit()]
+                if m.group(1).lower() not in STOPWORDS | DESCRIBES and not m.group(1).isdigit()]
 
     def names(self, title: str, explicitly: bool = False) -> bool:
         """Whether the question names this document: explicitly ("in the Apache licence", "the tar
