@@ -94,3 +94,14 @@ def test_document_names_are_the_word_before_man_page_manual_licence_or_spec() ->
     # a word that describes a manual rather than names one: "the reference manual" is not a document called "reference"
     assert read_question("Which release is the reference manual written for?").document_names() == []
     assert read_question("Is the user manual for tar online?").document_names() == []
+
+
+def test_a_spelled_out_acronym_names_its_document_not_the_shorter_one() -> None:
+    """ "the Lesser GPL" is LGPL-2.1, not GPL-3; "the GNU Free Documentation License" is the GFDL."""
+    lesser = read_question("Under the Lesser GPL 2.1, how long may an inline function be?")
+    assert lesser.names("LGPL-2.1.txt") and not lesser.names("GPL-3.txt")
+    fdl = read_question("What does the GNU Free Documentation License say about patents?")
+    assert fdl.names("GFDL-1.3.txt") and not fdl.names("GPL-3.txt")
+    assert read_question("Under the Mozilla Public License, may I relicense?").names("MPL-2.0.txt")
+    gpl = read_question("Under the GNU GPL, must I share the source?")  # an acronym after an acronym stays itself
+    assert gpl.names("GPL-3.txt") and not gpl.names("LGPL-2.1.txt")

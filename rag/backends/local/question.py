@@ -152,7 +152,10 @@ class Question:
         """Whether the question names this document: explicitly ("in the Apache licence", "the tar
         manual"), or, unless `explicitly`, by a rare or numbered word of its title ("libtasn1", "MIME")."""
         words = title_words(title)
-        tokens = [w.lower() for w in WORD.findall(self.text)]
+        raw = WORD.findall(self.text)
+        tokens = [w.lower() for w in raw]
+        for i, token in acronyms(raw):
+            tokens[i] = token
         for i, token in enumerate(tokens):
             if token not in words:
                 continue
@@ -160,6 +163,28 @@ class Question:
             if NAMING.search(near) or (not explicitly and (zipf(token) < RARE_ZIPF or any(ch.isdigit() for ch in token))):
                 return True
         return False
+
+
+def acronyms(raw: Sequence[str]) -> list[tuple[int, str]]:
+    """Where a question spells a document's acronym out: "the Lesser GPL" is the LGPL, "the GNU Free
+    Documentation License" the GFDL, "the Mozilla Public License" the MPL. (position of its last word, acronym)"""
+    out = []
+    for i, word in enumerate(raw):
+        if re.fullmatch(r"[A-Z]{2,5}", word):  # capitalised words before an acronym: "Lesser GPL", "Affero GPL"
+            j = i
+            while j > 0 and re.fullmatch(r"[A-Z][a-z]+", raw[j - 1]) and raw[j - 1].lower() not in STOPWORDS:
+                j -= 1
+            if j < i:
+                out.append((i, "".join(w[0] for w in raw[j:i]).lower() + word.lower()))
+    start = 0
+    while start < len(raw):  # a run of three or more capitalised words ending in a document word: its initials
+        end = start
+        while end < len(raw) and re.fullmatch(r"[A-Z][A-Za-z]*", raw[end]) and raw[end].lower() not in STOPWORDS:
+            end += 1
+        if end - start >= 3 and re.fullmatch(r"Licen[cs]e|Manual|Specification", raw[end - 1]):
+            out.append((end - 1, "".join(w[0] for w in raw[start:end]).lower()))
+        start = max(end, start + 1)
+    return out
 
 
 def read_question(text: str) -> Question:
