@@ -368,16 +368,19 @@ class ExtractiveChatModel:
             positions = [best.position, *after]
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
+
+        def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one
+            return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i)
+
         keep = []
         for i in positions:
-            if 0 <= i <= last and (i == best.position or (p.spans[i] not in headings and not p.fragment(i))):
+            if i == best.position or neighbour(i):
                 keep.append(i)
             elif i > best.position:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         before = keep[0] - 1
-        if (before >= 0 and p.spans[before] not in headings and not p.fragment(before)
-                and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0])))):
+        if neighbour(before) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()

@@ -148,14 +148,20 @@ class Question:
         return [m.group(1) for m in DOCUMENT_NAME.finditer(self.text)
                 if m.group(1).lower() not in STOPWORDS | DESCRIBES and not m.group(1).isdigit()]
 
-    def names(self, title: str, explicitly: bool = False) -> bool:
-        """Whether the question names this document: explicitly ("in the Apache licence", "the tar
-        manual"), or, unless `explicitly`, by a rare or numbered word of its title ("libtasn1", "MIME")."""
-        words = title_words(title)
+    @functools.cached_property
+    def name_tokens(self) -> list[str]:
+        """The question's words, lower-cased, each spelled-out acronym in place of its last word ("lesser lgpl")."""
         raw = WORD.findall(self.text)
         tokens = [w.lower() for w in raw]
         for i, token in acronyms(raw):
             tokens[i] = token
+        return tokens
+
+    def names(self, title: str, explicitly: bool = False) -> bool:
+        """Whether the question names this document: explicitly ("in the Apache licence", "the tar
+        manual"), or, unless `explicitly`, by a rare or numbered word of its title ("libtasn1", "MIME")."""
+        words = title_words(title)
+        tokens = self.name_tokens
         for i, token in enumerate(tokens):
             if token not in words:
                 continue
