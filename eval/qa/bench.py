@@ -94,7 +94,8 @@ def score(q: Question, hits: Sequence[Hit], result: Answer | None, spans: Sequen
     """One question's row: its metrics, and what was answered (for reading the failures)."""
     abstained = result is None or result.abstained
     text = MARKER.sub("", result.text) if result is not None else ""
-    row = {"id": q.id, "split": q.split, "kind": q.kind, "phrasing": q.phrasing, "question": q.item.question, "answer": text,
+    row = {"id": q.id, "split": q.split, "kind": q.kind, "phrasing": q.phrasing, "round": q.round,
+           "question": q.item.question, "answer": text,
            "confidence": getattr(result, "confidence", None),
            "cited": [f"{c.title} p{c.page}" for c in result.citations] if result else []}
     if not q.item.answerable:
@@ -137,7 +138,8 @@ def mean(values: Sequence[float]) -> float | None:
 
 def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict]]:
     """split -> group (each kind, "answerable", "traps": the paraphrased questions; "literal": those in the
-    documents' own words, apart) -> metric -> mean (and n)."""
+    documents' own words, apart; "round 1", "round 2": the paraphrased questions and traps of each round of
+    writing, eval/qa/README.md) -> metric -> mean (and n)."""
     out: dict[str, dict[str, dict]] = {}
     for split in ("dev", "test"):
         mine = [r for r in rows if r["split"] == split]
@@ -146,6 +148,9 @@ def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict]]:
         groups["answerable"] = [r for r in asked if r["kind"] != "trap"]
         groups["traps"] = [r for r in asked if r["kind"] == "trap"]
         groups["literal"] = [r for r in mine if r["phrasing"] == "literal"]
+        if len({r.get("round", 1) for r in asked}) > 1:
+            for n in sorted({r.get("round", 1) for r in asked}):
+                groups[f"round {n}"] = [r for r in asked if r.get("round", 1) == n]
         out[split] = {name: {"n": len(group), **{m: mean([r[m] for r in group if r.get(m) is not None])
                                                  for m in METRICS}}
                       for name, group in groups.items() if group}

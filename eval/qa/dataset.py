@@ -32,6 +32,7 @@ class Question:
     trap: str = ""
     absent: tuple[str, ...] = ()  # regexes grep found in no document (traps)
     phrasing: str = "paraphrase"  # one of PHRASINGS: literal questions are reported apart, never in the kinds
+    round: int = 1  # 1: the first set; 2: the questions of questions-r2-*.jsonl, written later and blind to the reader
 
     @property
     def literal(self) -> bool:
@@ -46,11 +47,12 @@ def load(paths: Sequence[Path] | None = None) -> list[Question]:
     """Every question file (questions-*.jsonl beside this module), validated by parse_dataset."""
     out = []
     for path in paths or sorted(HERE.glob("questions-*.jsonl")):
+        written = 2 if path.name.startswith("questions-r2-") else 1
         for item in parse_dataset(path.read_bytes(), path.name):
             meta = item.meta
             keywords = tuple(tuple(k) if isinstance(k, list) else (k,) for k in meta.get("keywords", []))
             out.append(Question(item, meta["split"], meta["kind"], keywords, meta.get("trap", ""),
-                                tuple(meta.get("absent", [])), meta.get("phrasing", "paraphrase")))
+                                tuple(meta.get("absent", [])), meta.get("phrasing", "paraphrase"), written))
     return out
 
 

@@ -33,6 +33,16 @@ def test_size_and_coverage(questions) -> None:
 
 def test_questions_are_phrased_unlike_their_quotes(questions) -> None:
     assert paraphrase(questions) <= MAX_OVERLAP
+    assert all(paraphrase([q for q in questions if q.round == n]) <= MAX_OVERLAP for n in (1, 2))
+
+
+def test_round_two_is_its_own_set(questions) -> None:
+    """The questions written later (questions-r2-*.jsonl) are tagged apart, in both halves, and reuse no quote."""
+    second = [q for q in questions if q.round == 2]
+    assert {q.split for q in second} == set(SPLITS) and len(second) >= 80
+    assert all(q.id.split("-")[0] in {"pdf2", "mime2", "lic2", "man2"} for q in second)
+    quotes = {c.quote for q in questions if q.round == 1 for c in q.item.reference_contexts}
+    assert not quotes & {c.quote for q in second for c in q.item.reference_contexts}
 
 
 def test_literal_questions_are_apart_in_both_halves(questions) -> None:
