@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -29,6 +30,7 @@ from rag.backends.local.extractive import FEATURES, WEIGHTS, ExtractiveChatModel
 from rag.engine import Engine
 from rag.guard import sources_for
 from rag.protocols import ChatRequest
+from rag.settings import Settings
 from rag.text import clean_with_offsets, original_span
 
 MAX_REFUSED = 0.10  # dev share of answerable questions the threshold may refuse (the issue's ceiling)
@@ -108,14 +110,12 @@ def calibration(reads: Sequence[Read], bins: int = 5) -> list[dict]:
     return rows
 
 
-def fit(engine: Engine, questions: Sequence[Question]) -> dict:
-    dev = [q for q in questions if q.split == "dev"]
-    reader = ExtractiveChatModel(engine.settings, engine.embedder, extractive.starting_model())
-    reads = read_all(engine, reader, dev)
+def fit_reads(reader: ExtractiveChatModel, reads: Sequence[Read]) -> dict:
+    """Both models and the threshold, fitted on these readings (left scored by the new model)."""
     rows = [(c, r) for r in reads if r.question.item.answerable for c in r.reading.candidates]
     x = np.array([[c.features[f] for f in FEATURES] for c, _ in rows])
     y = np.array([on_quote(c, r.spans) for c, r in rows], dtype=int)
-    current = dict(reader.model)
+    current = dict(extractive.starting_model())
     current["sentence"] = fit_logistic(x, y)
     reader.model = current
     for r in reads:
@@ -126,16 +126,69 @@ def fit(engine: Engine, questions: Sequence[Question]) -> dict:
     for r in reads:
         reader.score(r.reading)
     current["threshold"], current["dev"] = choose_threshold(reads)
+    current["candidates"] = (len(rows), int(y.sum()))
+    return current
+
+
+def fit(engine: Engine, questions: Sequence[Question]) -> dict:
+    dev = [q for q in questions if q.split == "dev"]
+    reader = ExtractiveChatModel(engine.settings, engine.embedder, extractive.starting_model())
+    reads = read_all(engine, reader, dev)
+    current = fit_reads(reader, reads)
+    rows, positives = current.pop("candidates")
     current["calibration_dev"] = calibration(reads)
     current["note"] = (f"fitted by python -m eval.qa.fit on the dev half: {len(dev)} questions, "
-                       f"{len(rows)} candidate sentences ({int(y.sum())} on a supporting quote)")
+                       f"{rows} candidate sentences ({positives} on a supporting quote)")
     return current
+
+
+def outcome(reads: Sequence[Read], threshold: float) -> dict[str, float]:
+    """The benchmark's answer metrics for scored readings at a threshold: correct (answered, every keyword
+    present), refused (answerable, not answered), abstained (traps), literal (correct literal questions)."""
+    asked = [r for r in reads if r.question.phrasing != "literal"]
+    answerable = [r for r in asked if r.question.item.answerable]
+    traps = [r for r in asked if not r.question.item.answerable]
+    literal = [r for r in reads if r.question.phrasing == "literal"]
+
+    def answered(r: Read) -> bool:
+        return bool(r.reading.answer) and r.reading.confidence >= threshold
+
+    def correct(r: Read) -> bool:
+        text = " ".join(c.text for c in r.reading.answer)
+        return answered(r) and all(mentions(text, v) for v in r.question.keywords)
+
+    def share(group: Sequence[Read], test) -> float:
+        return sum(map(test, group)) / len(group) if group else 0.0
+
+    return {"correct": share(answerable, correct), "refused": share(answerable, lambda r: not answered(r)),
+            "abstained": share(traps, lambda r: not answered(r)), "literal": share(literal, correct)}
+
+
+def cross_validate(reads: Sequence[Read], folds: int = 2, repeats: int = 5) -> dict[str, float]:
+    """Out-of-fold answer metrics within the dev half: refit on all folds but one, score the one left out,
+    over `repeats` shuffles. What the fit is worth on questions it has not seen, without touching the test half."""
+    reader = ExtractiveChatModel(Settings(), None, extractive.starting_model())
+    scores = []
+    for repeat in range(repeats):
+        order = list(range(len(reads)))
+        random.Random(repeat).shuffle(order)
+        for k in range(folds):
+            held = [reads[i] for i in order[k::folds]]
+            model = fit_reads(reader, [reads[i] for j, i in enumerate(order) if j % folds != k])
+            reader.model = model
+            for r in held:
+                reader.score(r.reading)
+            scores.append(outcome(held, model["threshold"]))
+    return {m: round(float(np.mean([s[m] for s in scores])), 3) for m in scores[0]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.qa.fit", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="reuse (or keep) the benchmark's index here")
     parser.add_argument("--dry-run", action="store_true", help="print the fitted model, do not write reader.json")
+    parser.add_argument("--cv", action="store_true",
+                        help="write nothing; print the refit's out-of-fold answer metrics within the dev half "
+                             "(2 folds x 5 shuffles) beside the current weights' on the whole dev half")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="docchat-fit-") as scratch:
         data_dir = args.data_dir or Path(scratch)
@@ -143,11 +196,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             engine = Engine(Engine().settings.model_copy(update={"data_dir": data_dir}))
         else:
             engine = build_engine(data_dir, log=lambda m: print(m, file=sys.stderr))
+        if args.cv:
+            return report_cv(engine, load())
         model = fit(engine, load())
     print(json.dumps({k: model[k] for k in ("threshold", "dev", "calibration_dev", "note")}, indent=1))
     if not args.dry_run:
         WEIGHTS.write_text(json.dumps(model, indent=1) + "\n", encoding="utf-8")
         print(f"wrote {WEIGHTS}", file=sys.stderr)
+    return 0
+
+
+def report_cv(engine: Engine, questions: Sequence[Question]) -> int:
+    reader = ExtractiveChatModel(engine.settings, engine.embedder)
+    reads = read_all(engine, reader, [q for q in questions if q.split == "dev"])
+    current = outcome(reads, reader.threshold)  # the weights of reader.json, scored as read
+    print(json.dumps({"current weights (reader.json), whole dev half": {m: round(v, 3) for m, v in current.items()},
+                      "refit, out of fold (2 folds x 5 shuffles)": cross_validate(reads)}, indent=1))
     return 0
 
 
