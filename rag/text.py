@@ -64,12 +64,18 @@ def heading_spans(text: str) -> list[tuple[int, int]]:
 # underscores, so a constant alone on its line (ASN1_SUCCESS) is not one
 CAPS = re.compile(r"[A-Z][A-Z0-9'&/-]*[A-Z0-9](?:[ \t]+[A-Z0-9'&/()-]+)*")
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
+# code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
+# "Usage: asn1Parser [OPTION] FILE", "Since: 1.6", "4 CARD32 MIME_TYPE_OFFSET", "Report bugs to: help-libtasn1@gnu.org".
+# A name alone on its line (GREP_COLORS, "Q [exit-code]") stays one: it labels the lines under it.
+CODE = re.compile(r"[=;{}<>@|\\]|://|\w\(|^[A-Za-z]+:\s|^\S+\s+[A-Z]+\d+\b")
 
 
 def is_heading(line: str, before: str, after: str) -> bool:
     """A numbered heading line the line before does not run on into ("... There are\n2 ASN.1 types" does),
     or a short capitalised line without end punctuation between a finished line and a new sentence."""
     words = line.split()
+    if CODE.search(line):
+        return False
     if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):
         return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
     if len(words) <= 10 and NUMBERED.fullmatch(line):

@@ -117,6 +117,18 @@ def test_an_upper_case_section_title_is_a_heading_even_before_a_lower_case_sente
     assert heading_spans(apache) == []  # a wrapped numbered clause that ends in "the"
 
 
+def test_code_labels_and_table_rows_are_not_headings():
+    """They made chunks' heading paths read "LEN = strlen(VALUE)+1 > 4.3 DER functions" (libtasn1.pdf)."""
+    for line in ("LEN = strlen(VALUE)+1", "Version ::=INTEGER", "Example { 1 2 3 4 }", "Usage: asn1Parser [OPTION] FILE",
+                 "Since: 1.6", "4 CARD32 MIME_TYPE_OFFSET", "4 CARD32 WEIGHT in lower 8 bits",
+                 "Report bugs to: help-libtasn1@gnu.org", "X Desktop Group (http://www.freedesktop.org)"):
+        text = f"The function is done.\n{line}\nThe next function starts here."
+        assert heading_spans(text) == [], line
+    for title in ("4.3 DER functions", "2.9. The mime.cache files", "GREP_COLORS", "SEE ALSO"):
+        text = f"The function is done.\n\n{title}\nThe next function starts here."
+        assert [text[s:e] for s, e in heading_spans(text)] == [title], title
+
+
 def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
