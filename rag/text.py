@@ -12,6 +12,8 @@ STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "
 NUMBERED = re.compile(r"(?:\d{1,2}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+\.?|(?:Appendix|Chapter|Part|Section)[ \t]+[A-Z0-9]{1,3}[.:]?)"
                       r"[ \t]+[A-Z][^\n]{0,70}(?<![.,;:!?])")
 HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
+# an identifier wrapped after its underscore: "ASN1_\nMAX_LENGTH_SIZE", "asn1_der_\ndecoding()" (the line break goes)
+UNDERSCORE_BREAK = re.compile(r"(?<=[A-Za-z0-9]_)[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
 
 def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
@@ -89,16 +91,17 @@ def is_heading(line: str, before: str, after: str) -> bool:
 
 
 def clean_with_offsets(text: str) -> tuple[str, list[int]]:
-    """`text` with line-end hyphenation joined ("manip-\\nulation" -> "manipulation"), and for each
+    """`text` with line-end hyphenation joined ("manip-\\nulation" -> "manipulation") and identifiers
+    wrapped after an underscore made whole ("ASN1_\\nMAX_LENGTH_SIZE" -> "ASN1_MAX_LENGTH_SIZE"), and for each
     character of the result its offset in `text`: a span [a, b) of the clean text is
     `text[mapping[a]:mapping[b - 1] + 1]` in the original (see `original_span`).
 
-    Joins only between two lowercase letters: pypdf cannot tell "well-\\nknown" from "manip-\\nulation",
+    Hyphens join only between two lowercase letters: pypdf cannot tell "well-\\nknown" from "manip-\\nulation",
     and the joined form is the likelier one; "ASN1-\\nEncoding" or "-\\n-" keep their hyphen."""
+    cuts = [m for m in HYPHEN_BREAK.finditer(text) if text[m.start() - 1].islower() and text[m.end()].islower()]
+    cuts += list(UNDERSCORE_BREAK.finditer(text))
     pieces, mapping, cursor = [], [], 0
-    for match in HYPHEN_BREAK.finditer(text):
-        if not (text[match.start() - 1].islower() and text[match.end()].islower()):
-            continue
+    for match in sorted(cuts, key=lambda m: m.start()):
         pieces.append(text[cursor:match.start()])
         mapping.extend(range(cursor, match.start()))
         cursor = match.end()
@@ -113,8 +116,9 @@ def original_span(mapping: list[int], start: int, end: int) -> tuple[int, int]:
 
 
 def dehyphenate(text: str) -> str:
-    """The text search and embeddings see: line-end hyphenation joined (see `clean_with_offsets`)."""
-    return clean_with_offsets(text)[0] if "-" in text else text
+    """The text search and embeddings see: line-end hyphenation and wrapped identifiers joined (see
+    `clean_with_offsets`)."""
+    return clean_with_offsets(text)[0] if "-" in text or "_" in text else text
 
 
 POSSESSIVE = re.compile(r"['\u2019]s$")

@@ -134,6 +134,17 @@ def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
 
 
+def test_identifiers_wrapped_after_an_underscore_are_whole_again():
+    """pypdf breaks libtasn1's names at line ends ("ASN1_\nMAX_LENGTH_SIZE"); quoted and searched, they were
+    "ASN1_ MAX_LENGTH_SIZE", which no question's identifier matches."""
+    text = "encode is ASN1_\nMAX_LENGTH_SIZE .\nthe function asn1_der_ \n decoding() and TAR_\n\nNext"
+    clean, mapping = clean_with_offsets(text)
+    assert clean == "encode is ASN1_MAX_LENGTH_SIZE .\nthe function asn1_der_decoding() and TAR_\n\nNext"
+    assert dehyphenate(text) == clean and all(text[o] == c for o, c in zip(mapping, clean, strict=True))
+    start = clean.index("ASN1_MAX")
+    assert text[slice(*original_span(mapping, start, start + len("ASN1_MAX_LENGTH_SIZE")))] == "ASN1_\nMAX_LENGTH_SIZE"
+
+
 def test_clean_offsets_map_back_to_the_original_characters():
     text = "Rules (DER) manip-\nulation.\nStructures man- \n agement, and more."
     clean, mapping = clean_with_offsets(text)
