@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         "paraphrased questions, docs/evaluation.md); `rrf`: reciprocal rank fusion with `RAG_RRF_K` and the two weights."
     )
     vector_share: float = Field(0.8, ge=0.0, le=1.0, description="`convex` fusion: share of the dense score (0-1).")
+    lexical_floor: float = Field(
+        0.3, ge=0.0, le=1.0, description="Local index, `convex` fusion: when BM25's best chunk holds less than this share "
+        "of the question's term weight (IDF), BM25 is matching incidental words (a paraphrase), so that question is "
+        "ranked by the dense score alone; BM25's candidates are still rescored. 0: always fuse."
+    )
     sentence_share: float = Field(
         0.5, ge=0.0, le=1.0, description="Local index: share of a chunk's best-matching sentence in its dense score, "
         "the rest being the whole chunk's cosine. Each sentence is embedded at ingest (about 2x the embedding time, "

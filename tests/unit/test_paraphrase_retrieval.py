@@ -108,6 +108,42 @@ def test_local_index_ranks_by_the_sentence_that_answers(settings):
     assert [h.chunk.chunk_id for h in reopened.search(question, qv, 2, ME, mode="hybrid")][0] == "d1:answer"
 
 
+def lexical_index(settings) -> LocalHybridIndex:
+    """BM25's best match for the question below shares only its asking words; the dense side knows better."""
+    settings.sentence_share = 0.0
+    index = LocalHybridIndex(settings)
+    texts = {"asking": "Tell me how often the club meets, and how often it should.",
+             "answer": "Give vegetables a deep soak twice weekly.", "shed": "The shed needs paint."}
+    vectors = {"asking": unit(1, 0.5, 0), "answer": unit(1, 0.3, 0), "shed": unit(0, 0, 1)}
+    doc = Document("d1", "garden.txt", "txt", "x", 1, "me", "")
+    chunks = [Chunk(f"d1:{k}", "d1", t, 1, 0, len(t), title="garden.txt", owner="me") for k, t in texts.items()]
+    index.upsert_many([(doc, chunks, np.stack([vectors[k] for k in texts]))])
+    return index
+
+
+def test_lexical_cover_is_the_share_of_the_question_terms_weight_a_chunk_holds(settings):
+    index = lexical_index(settings)
+    assert index.lexical_cover("the shed needs paint", "d1:shed") == pytest.approx(1.0)
+    assert index.lexical_cover("paint the shed", "d1:answer") == 0.0
+    partial = index.lexical_cover("how often should tomato plants be watered", "d1:asking")
+    assert 0.0 < partial < 0.3  # how, often, should: words every question has; the rare ones are nowhere
+    assert index.lexical_cover("", "d1:shed") == 0.0
+
+
+def test_a_question_bm25_matches_only_by_its_asking_words_is_ranked_by_meaning(settings):
+    """Round 2 of the QA benchmark: BM25's share in the fusion dragged paraphrased questions' answers down."""
+    index = lexical_index(settings)
+    question, qv = "how often should tomato plants be watered", unit(1, 0, 0)
+    settings.lexical_floor = 0.0  # always fuse: BM25's only match gets the whole BM25 share and wins
+    assert [h.chunk.chunk_id for h in index.search(question, qv, 3, ME)][:2] == ["d1:asking", "d1:answer"]
+    settings.lexical_floor = 0.3
+    ranked = index.search(question, qv, 3, ME)
+    assert [h.chunk.chunk_id for h in ranked][:2] == ["d1:answer", "d1:asking"]
+    assert ranked[1].bm25_rank == 1  # BM25's candidate is still there, ranked by its cosine
+    lexical = index.search("how often the club meets", qv, 3, ME)  # BM25 holds the question: fused as before
+    assert lexical[0].chunk.chunk_id == "d1:asking"
+
+
 # --- the heading path and what the embedder reads
 def test_chunks_carry_the_heading_path_across_pages(settings):
     pages = [Page(1, "1 Introduction\nThis library parses schemas.\n\n2 Utilities\nThree programs ship with it."),

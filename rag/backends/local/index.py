@@ -28,6 +28,9 @@ WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
 BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
+# tantivy's "en_stem" tokenizer, the one the text field is indexed with, for reading a question's terms as BM25 does
+EN_STEM = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
+           .filter(tantivy.Filter.lowercase()).filter(tantivy.Filter.stemmer("english")).build())
 NO_WRITE = "Check free disk space and that DocChat may write there (RAG_DATA_DIR); nothing was changed."
 
 
@@ -62,6 +65,7 @@ class LocalHybridIndex:
         except OSError as exc:
             raise BackendUnavailable(f"Could not create the index folder {self.folder} ({exc.strerror}). {NO_WRITE}") from exc
         self.schema = build_schema()
+        self.analyzer = EN_STEM
         self._lock = threading.RLock()
         try:
             self.index = tantivy.Index(self.schema, path=str(self.folder))
@@ -160,6 +164,21 @@ class LocalHybridIndex:
         ids = self._ids_of(searcher, [a for _, a in hits])
         return [(i, score) for i, (score, _) in zip(ids, hits, strict=True) if i is not None]
 
+    def lexical_cover(self, text: str, chunk_id: str) -> float:
+        """Share of the question's term weight (tantivy's own IDF, its en_stem terms) that one chunk holds in its
+        text, heading path or title: how much of the question BM25's best match actually matched."""
+        searcher = self.index.searcher()
+        terms = set(self.analyzer.analyze(text))
+        if not terms:
+            return 0.0
+        found = self._find_ids([chunk_id])
+        fields = found[0][1] if found else {}
+        held = set(self.analyzer.analyze(" ".join(str(first(fields, f, "")) for f in ("text", "section", "title"))))
+        total = max(1, searcher.num_docs)
+        idf = {t: np.log(1 + (total - (n := searcher.doc_freq("text", t)) + 0.5) / (n + 0.5)) for t in terms}
+        weight = sum(idf.values())
+        return float(sum(idf[t] for t in terms & held) / weight) if weight > 0 else 0.0
+
     def search(self, text, vector, k, principal, mode: Mode = "hybrid", doc_ids=None) -> list[Hit]:
         self._refresh()
         depth = max(self.settings.candidates, k)
@@ -174,7 +193,10 @@ class LocalHybridIndex:
                 candidates = list(dict.fromkeys([i for i, _ in bm25] + [i for i, _ in dense]))
                 dense = self.vectors.rescore(vector, candidates, s.sentence_share)
             if s.fusion == "convex":
-                fused = convex(bm25, dense, s.vector_share if bm25 and dense else float(bool(dense)))[:k]
+                share = s.vector_share if bm25 and dense else float(bool(dense))
+                if bm25 and dense and s.lexical_floor > 0 and self.lexical_cover(text, bm25[0][0]) < s.lexical_floor:
+                    share = 1.0  # a paraphrase: BM25's scores are noise, its candidates still count
+                fused = convex(bm25, dense, share)[:k]
             else:
                 fused = rrf(bm25, dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
         stored = {first(f, "id"): f for _, f in self._find_ids([f.key for f in fused])} if fused else {}
