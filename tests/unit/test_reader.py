@@ -193,3 +193,9 @@ def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words
     number = read_question("What is the default weight?")
     assert any("50" in p for p in emphasis(number, "The default weight value is 50, and the maximum is 100."))
     assert emphasis(read_question("Why is it deprecated?"), "x y") == []
+    # an index in code is not the value: the bold went to "(str[0]..str[*str len-1]). der" (libtasn1 p.19)
+    largest = read_question("What is the largest length asn1_octet_der will encode?")
+    prototype = ("The maximum length this function will encode is ASN1_MAX_LENGTH_SIZE . To know the size of the DER "
+                 "encoding use a NULL value for der . str len: STR length (str[0]..str[*str len-1]).")
+    assert [p.strip() for p in emphasis(largest, prototype)] == [
+        "The maximum length this function will encode is ASN1_MAX_LENGTH_SIZE"]

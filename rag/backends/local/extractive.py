@@ -423,7 +423,9 @@ def emphasis(question: Question, text: str) -> list[str]:
                if len(c.split()) >= 2]
     asked = set(question.terms)
     if question.kind in TYPED and question.kind in HOLDS:
-        typed = [m for m in HOLDS[question.kind].finditer(text) if m.group().strip()]
+        # an index in code ("str[0]", "der[len-1]") is not the value asked for, though it may gate evidence
+        typed = [m for m in HOLDS[question.kind].finditer(text)
+                 if m.group().strip() and not (text[m.start() - 1:m.start()] == "[" or text[m.end():m.end() + 1] == "]")]
         if typed:
             def distance(m: re.Match) -> int:
                 near = text[max(0, m.start() - 60):m.end() + 60]
