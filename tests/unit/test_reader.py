@@ -86,6 +86,11 @@ def test_a_chunk_that_starts_with_a_list_item_can_quote_it(reader) -> None:
     chunk = Chunk("d:4", "d", wrapped, page=1, start=9000, end=9000 + len(wrapped), title="Apache-2.0.txt", owner="u")
     read = reader.read(ChatRequest("How do I apply the License to my work?", [Hit(chunk, 1.0, 1, 1)]))
     assert read.candidates and not any("your accepting" in c.text for c in read.candidates)  # a wrapped line's tail
+    modal = ("must just be created with function asn1_create_element() . If ASN1_DECODE_FLAG_ALLOW_PADDING flag is "
+             "set then the function will ignore padding after the decoded DER data.")
+    chunk = Chunk("d:5", "d", modal, page=22, start=700, end=700 + len(modal), title="libtasn1.pdf", owner="u")
+    read = reader.read(ChatRequest("Which flag makes the DER decoder ignore padding?", [Hit(chunk, 1.0, 1, 1)]))
+    assert read.candidates and not any(c.text.startswith("must") for c in read.candidates)  # "The structure\nmust ..."
 
 
 def test_a_sentence_that_points_back_is_quoted_with_what_it_points_at(reader) -> None:

@@ -41,9 +41,11 @@ LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
 # ("...SIZE];'). ASN1_MAX..."). A chunk almost always starts after a line break (538 of the QA corpus's 638
 # chunks that do not start their page), and man pages start sentences in lower case ("gunzip can ...").
 CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
-# ... or a wrapped line's function word: "of your accepting any such warranty ..." (a man page's lower-case
+# ... or a wrapped line's function word or auxiliary: "of your accepting any such warranty ...", "must just be
+# created with ..." (a man page's lower-case
 # sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
-CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be)\s")
+CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
+                       r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 # a sentence that points back at the one before it, wherever the pointer stands ("... introduced for this purpose.")
 REFERS_BACK = re.compile(r"\b(?:for (?:this|that) (?:purpose|reason)|for these reasons|to this end|in (?:this|that) case|"
                          r"the (?:former|latter)|(?:as|described|mentioned|listed) above)\b", re.IGNORECASE)
