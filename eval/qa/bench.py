@@ -148,9 +148,9 @@ def summarize(rows: Sequence[dict]) -> dict[str, dict[str, dict]]:
         groups["answerable"] = [r for r in asked if r["kind"] != "trap"]
         groups["traps"] = [r for r in asked if r["kind"] == "trap"]
         groups["literal"] = [r for r in mine if r["phrasing"] == "literal"]
-        if len({r.get("round", 1) for r in asked}) > 1:
-            for n in sorted({r.get("round", 1) for r in asked}):
-                groups[f"round {n}"] = [r for r in asked if r.get("round", 1) == n]
+        rounds = sorted({r.get("round", 1) for r in asked})
+        for n in rounds if len(rounds) > 1 else ():
+            groups[f"round {n}"] = [r for r in asked if r.get("round", 1) == n]
         out[split] = {name: {"n": len(group), **{m: mean([r[m] for r in group if r.get(m) is not None])
                                                  for m in METRICS}}
                       for name, group in groups.items() if group}

@@ -126,7 +126,8 @@ def fit_reads(reader: ExtractiveChatModel, reads: Sequence[Read]) -> dict:
     for r in reads:
         reader.score(r.reading)
     current["threshold"], current["dev"] = choose_threshold(reads)
-    current["candidates"] = (len(rows), int(y.sum()))
+    current["note"] = (f"fitted by python -m eval.qa.fit on the dev half: {len(reads)} questions, "
+                       f"{len(rows)} candidate sentences ({int(y.sum())} on a supporting quote)")
     return current
 
 
@@ -135,10 +136,7 @@ def fit(engine: Engine, questions: Sequence[Question]) -> dict:
     reader = ExtractiveChatModel(engine.settings, engine.embedder, extractive.starting_model())
     reads = read_all(engine, reader, dev)
     current = fit_reads(reader, reads)
-    rows, positives = current.pop("candidates")
     current["calibration_dev"] = calibration(reads)
-    current["note"] = (f"fitted by python -m eval.qa.fit on the dev half: {len(dev)} questions, "
-                       f"{rows} candidate sentences ({positives} on a supporting quote)")
     return current
 
 

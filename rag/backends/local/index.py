@@ -65,7 +65,6 @@ class LocalHybridIndex:
         except OSError as exc:
             raise BackendUnavailable(f"Could not create the index folder {self.folder} ({exc.strerror}). {NO_WRITE}") from exc
         self.schema = build_schema()
-        self.analyzer = EN_STEM
         self._lock = threading.RLock()
         try:
             self.index = tantivy.Index(self.schema, path=str(self.folder))
@@ -167,13 +166,13 @@ class LocalHybridIndex:
     def lexical_cover(self, text: str, chunk_id: str) -> float:
         """Share of the question's term weight (tantivy's own IDF, its en_stem terms) that one chunk holds in its
         text, heading path or title: how much of the question BM25's best match actually matched."""
-        searcher = self.index.searcher()
-        terms = set(self.analyzer.analyze(text))
+        terms = set(EN_STEM.analyze(text))
         if not terms:
             return 0.0
         found = self._find_ids([chunk_id])
         fields = found[0][1] if found else {}
-        held = set(self.analyzer.analyze(" ".join(str(first(fields, f, "")) for f in ("text", "section", "title"))))
+        held = set(EN_STEM.analyze(" ".join(first(fields, f, "") for f in ("text", "section", "title"))))
+        searcher = self.index.searcher()
         total = max(1, searcher.num_docs)
         idf = {t: np.log(1 + (total - (n := searcher.doc_freq("text", t)) + 0.5) / (n + 0.5)) for t in terms}
         weight = sum(idf.values())
