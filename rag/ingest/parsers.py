@@ -126,7 +126,9 @@ class DocxParser:
             document = docx.Document(io.BytesIO(data))
             blocks = list(self._blocks(document))
         except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, AttributeError, TypeError,
-                SyntaxError, IndexError, zlib.error, EOFError, OSError) as exc:  # zlib.error: a damaged deflate stream
+                SyntaxError, IndexError, zlib.error, EOFError, OSError, NotImplementedError) as exc:
+            # zlib.error: a damaged deflate stream; NotImplementedError: zipfile's "That compression method is not
+            # supported", an entry whose declared method is damaged or unknown
             raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
         yield from self._sections(blocks)
 

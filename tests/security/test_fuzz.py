@@ -156,6 +156,24 @@ def test_regression_a_damaged_deflate_stream_in_a_docx_is_invalid_document():
     assert "invalid" in outcomes
 
 
+def test_regression_an_unknown_compression_method_in_a_docx_is_invalid_document():
+    """Found by this fuzzer: zipfile's NotImplementedError ("That compression method is not supported") escaped
+    the DOCX parser as a crash when a mutation hit an entry's compression method."""
+    import io
+    import zipfile
+
+    from rag.errors import InvalidDocument
+    from rag.ingest.parsers import DocxParser
+
+    data = bytearray(seeds()["seed.docx"])
+    name = b"word/document.xml"
+    entry = next(i for i in range(len(data)) if data[i:i + 4] == b"PK\x01\x02" and data[i + 46:i + 46 + len(name)] == name)
+    data[entry + 10:entry + 12] = (99).to_bytes(2, "little")  # the central directory's compression method
+    assert zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo("word/document.xml").compress_type == 99
+    with pytest.raises(InvalidDocument, match="damaged"):
+        list(DocxParser().parse(bytes(data)))
+
+
 def test_regression_a_tiff_frame_without_dimensions_is_invalid_document():
     """Found by this fuzzer: Pillow's TypeError ("Missing dimensions") counting a damaged TIFF's frames."""
     from rag.errors import InvalidDocument
