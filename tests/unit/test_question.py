@@ -30,6 +30,9 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, re
     ("Which compression level does gzip pick by default?", "number"),
     ("What kinds of material make up the original version of a work?", "list"),
     ("What is the version of the specification?", "version"),
+    # an amount asked for by its unit or its extreme
+    ("What is the most, in dollars, that the licence lets me charge?", "number"),
+    ("What is the longest pattern, in characters, the file allows?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
@@ -50,6 +53,19 @@ def test_answer_kind(question: str, kind: str) -> None:
 ])
 def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     assert holds_kind(text, kind) is holds
+
+
+@pytest.mark.parametrize(("kind", "text", "asked", "holds"), [
+    # a value the question states itself does not answer it
+    ("number", "a long enough sequence of zero bytes", "How many zero bytes in a row make a hole?", False),
+    ("number", "at least 512 zero bytes", "How many zero bytes in a row make a hole?", True),
+    ("number", "The 3 conditions are met.", "Under GPLv3, how many conditions are there?", True),  # "3" is not a token of it
+    ("option", "the correct MIME type for a file", "Which tar switch does the MIME spec recommend?", False),
+    ("option", "Use --xattrs to keep the MIME type.", "Which tar switch does the MIME spec recommend?", True),
+    ("list", "red, green and blue", "Which colours, red or green, are used?", True),  # a list is a shape, not a value
+])
+def test_a_value_the_question_states_is_not_an_answer(kind: str, text: str, asked: str, holds: bool) -> None:
+    assert holds_kind(text, kind, asked) is holds
 
 
 def test_identifiers_are_code_like_tokens() -> None:

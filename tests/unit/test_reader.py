@@ -113,6 +113,20 @@ def test_a_value_that_is_named_but_never_given_is_refused(reader) -> None:
     assert set(assessment.related) <= {1, 2}
 
 
+def test_a_number_the_question_states_itself_gives_no_value(reader) -> None:
+    """"How many zero bytes ...": a sentence whose only number is the question's own "zero" does not give the
+    count; one that states it does."""
+    sparse = ("Specify --sparse=always to create a sparse DEST file whenever the SOURCE file contains a long enough "
+              "sequence of zero bytes.")
+    question = "With cp --sparse=always, how many zero bytes in a row must a source file contain to get a hole?"
+    text, assessment = answer(reader, question, sparse, GLOBS)
+    assert text == NOT_FOUND and assessment.confidence == 0.0
+    reading = reader.read(ChatRequest(question, [hit(sparse, 0, "cp.1.txt"), hit(GLOBS, 1)]))
+    assert "no passage gives a number" in reading.gate
+    given = sparse.replace("a long enough sequence of", "a sequence of at least 512")
+    assert not reader.read(ChatRequest(question, [hit(given, 0, "cp.1.txt"), hit(GLOBS, 1)])).gate
+
+
 def test_an_identifier_no_source_mentions_is_refused(reader) -> None:
     text, assessment = answer(reader, "What does asn1_frobnicate_tree return on success?", LIMITS, GLOBS)
     assert text == NOT_FOUND and assessment.confidence == 0.0

@@ -314,7 +314,7 @@ class ExtractiveChatModel:
         kind = reading.question.kind
         if reading.named and c.source not in reading.named:
             return False  # another document's sentence, however close, does not answer for the named one
-        return reading.covers(c) and (kind not in VALUE_KINDS or holds_kind(c.text, kind))
+        return reading.covers(c) and (kind not in VALUE_KINDS or holds_kind(c.text, kind, reading.question.text))
 
     @staticmethod
     def unmentioned(reading: Reading) -> list[str]:

@@ -32,7 +32,8 @@ KIND_PATTERNS = (  # first match wins
     ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently)\b|"
                r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|default|limit|size|length|"
                r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
-               r"\bnumeric(?:al)?\b|\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
+               r"\bnumeric(?:al)?\b|\bin\s+(?:dollars|euros|pounds|bytes|kilobytes|megabytes|seconds|minutes|hours|days|"
+               r"weeks|percent|characters)\b|\bwhat\s+is\s+the\s+(?:most|least|highest|lowest|largest|smallest)\b|\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
                r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
                r"percentage|proportion|share|stake)\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
@@ -95,9 +96,20 @@ def answer_kind(question: str) -> str:
     return "other"
 
 
-def holds_kind(text: str, kind: str) -> bool:
+def holds_kind(text: str, kind: str, asked: str = "") -> bool:
+    """Whether `text` holds a value of the kind, other than one the question `asked` states itself: "zero"
+    does not answer "how many zero bytes ...", nor "MIME" "which switch does the MIME spec recommend"."""
     pattern = HOLDS.get(kind)
-    return True if pattern is None else bool(pattern.search(text))
+    if pattern is None:
+        return True
+    if kind == "list" or not asked:  # a list is a shape, not a value
+        return bool(pattern.search(text))
+    return any(value and not stated(value, asked) for value in (m.group().strip() for m in pattern.finditer(text)))
+
+
+def stated(value: str, text: str) -> bool:
+    """Whether the question's text holds this value as a whole token."""
+    return re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", text, re.IGNORECASE) is not None
 
 
 ABBREVIATIONS = frozenset({"i.e", "e.g", "etc", "cf", "vs", "viz", "a.k.a", "approx"})  # look like file names
