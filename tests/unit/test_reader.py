@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rag.backends.local.extractive import FEATURES, OFF_TOPIC, ExtractiveChatModel, emphasis, weights
+from rag.backends.local.extractive import FEATURES, OFF_TOPIC, ExtractiveChatModel, emphasis, title_line, weights
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
@@ -125,6 +125,19 @@ def test_a_number_the_question_states_itself_gives_no_value(reader) -> None:
     assert "no passage gives a number" in reading.gate
     given = sparse.replace("a long enough sequence of", "a sequence of at least 512")
     assert not reader.read(ChatRequest(question, [hit(given, 0, "cp.1.txt"), hit(GLOBS, 1)])).gate
+
+
+def test_a_man_pages_name_line_is_not_quoted(reader) -> None:
+    """"tail - output the last part of files" is the page's title: close in meaning to every question about tail,
+    the answer to none of them. The option line that answers is quoted instead."""
+    page = ("tail - output the last part of files\n\n"
+            "-n, --lines=[+]NUM output the last NUM lines, instead of the last 10; or use -n +NUM to output starting "
+            "with line NUM")
+    read = reader.read(ChatRequest("With tail, how do I print a file from line 200 to the end?", [hit(page, 0, "tail.1.txt")]))
+    assert read.candidates and not any(c.text.startswith("tail - ") for c in read.candidates)
+    assert title_line("gzip, gunzip, zcat - compress or expand files", "gzip.1.txt")
+    assert not title_line("tail - output the last part of files", "head.1.txt")  # another page's name: a sentence
+    assert not title_line("-n, --lines=NUM output the last NUM lines", "tail.1.txt")
 
 
 def test_an_identifier_no_source_mentions_is_refused(reader) -> None:

@@ -179,6 +179,13 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
     return out
 
 
+def title_line(text: str, title: str) -> bool:
+    """A man page's name line ("tail - output the last part of files"): the page's title, like a heading, close
+    in meaning to every question about the command and the answer to none."""
+    match = re.match(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$", text.strip())
+    return bool(match) and match.group(1).lower() in title_words(title)
+
+
 def junk(text: str) -> float:
     """Share of a sentence that is not prose: links, addresses, code punctuation."""
     links = sum(len(m) for m in re.findall(r"<?https?://\S+|\S+@\S+", text))
@@ -220,7 +227,7 @@ class ExtractiveChatModel:
                 key = squash(text).lower()
                 if p.fragment(position):
                     continue  # the tail of a sentence the chunk cut: not quotable on its own
-                if (start, end) not in headings and quotable(text) and key not in seen:
+                if (start, end) not in headings and quotable(text) and key not in seen and not title_line(text, p.hit.chunk.title):
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))
         return found
