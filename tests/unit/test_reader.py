@@ -127,6 +127,18 @@ def test_a_number_the_question_states_itself_gives_no_value(reader) -> None:
     assert not reader.read(ChatRequest(question, [hit(given, 0, "cp.1.txt"), hit(GLOBS, 1)])).gate
 
 
+def test_a_window_with_nothing_before_it_reads_on(reader) -> None:
+    """The best sentence opens its chunk: the window's third sentence is the one after next, not nothing (the
+    QA dev half's "Does asn1_decode_simple_der allocate a fresh copy ..." is answered two sentences on)."""
+    doc = ("The function asn1_decode_simple_der decodes a simple DER encoded type such as a string. "
+           "It does not handle constructed types. The output is a pointer inside the der buffer. "
+           "Unrelated closing remarks follow here.")
+    read = reader.read(ChatRequest("What does asn1_decode_simple_der decode?", [hit(doc)]))
+    assert read.candidates[0].position == 0
+    quoted = " ".join(c.text for c in read.answer)
+    assert [c.position for c in read.answer] == [0, 1, 2] and "pointer inside" in quoted, quoted
+
+
 def test_a_man_pages_name_line_is_not_quoted(reader) -> None:
     """"tail - output the last part of files" is the page's title: close in meaning to every question about tail,
     the answer to none of them. The option line that answers is quoted instead."""
