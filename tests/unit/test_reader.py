@@ -127,9 +127,10 @@ def test_a_number_the_question_states_itself_gives_no_value(reader) -> None:
     assert not reader.read(ChatRequest(question, [hit(given, 0, "cp.1.txt"), hit(GLOBS, 1)])).gate
 
 
-def test_a_window_with_nothing_before_it_reads_on(reader) -> None:
+def test_a_window_at_the_edge_of_its_section_reads_on_or_back(reader) -> None:
     """The best sentence opens its chunk: the window's third sentence is the one after next, not nothing (the
-    QA dev half's "Does asn1_decode_simple_der allocate a fresh copy ..." is answered two sentences on)."""
+    QA dev half's "Does asn1_decode_simple_der allocate a fresh copy ..." is answered two sentences on). One
+    that closes its chunk reads back two."""
     doc = ("The function asn1_decode_simple_der decodes a simple DER encoded type such as a string. "
            "It does not handle constructed types. The output is a pointer inside the der buffer. "
            "Unrelated closing remarks follow here.")
@@ -137,6 +138,12 @@ def test_a_window_with_nothing_before_it_reads_on(reader) -> None:
     assert read.candidates[0].position == 0
     quoted = " ".join(c.text for c in read.answer)
     assert [c.position for c in read.answer] == [0, 1, 2] and "pointer inside" in quoted, quoted
+    # ... and one that closes its chunk reads back
+    doc = ("Backups are named in one of three ways. Numbered backups end in a number. "
+           "The backup naming method can be set with the VERSION_CONTROL environment variable.")
+    read = reader.read(ChatRequest("Which environment variable sets how backups are named?", [hit(doc)]))
+    assert read.candidates[0].position == 2
+    assert [c.position for c in read.answer] == [0, 1, 2], [c.text for c in read.answer]
 
 
 def test_a_man_pages_name_line_is_not_quoted(reader) -> None:

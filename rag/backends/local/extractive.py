@@ -389,7 +389,9 @@ class ExtractiveChatModel:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         while len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1):
-            keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead
+            keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
+        while len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1):
+            keep.insert(0, keep[0] - 1)  # ... and none after it: back
         before = keep[0] - 1
         if neighbour(before) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
