@@ -250,3 +250,9 @@ def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words
                  "encoding use a NULL value for der . str len: STR length (str[0]..str[*str len-1]).")
     assert [p.strip() for p in emphasis(largest, prototype)] == [
         "The maximum length this function will encode is ASN1_MAX_LENGTH_SIZE"]
+    # the value is in the quoted sentence after the one that matched the question; the question's own is not it
+    count = read_question("How many zero bytes in a row make cp create a hole?")
+    matched = "Specify --sparse=always to create a hole whenever the file holds a long sequence of zero bytes."
+    quoted = matched + " The sequence must be at least 512 bytes long."
+    assert emphasis(count, matched, quoted) == ["The sequence must be at least 512 bytes long"]
+    assert emphasis(count, matched) == []  # "zero" is the question's own; bolding the whole one-clause sentence says nothing

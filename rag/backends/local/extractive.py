@@ -20,7 +20,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question, title_words
+from rag.backends.local.question import (
+    HOLDS,
+    TYPED,
+    VALUE_KINDS,
+    Question,
+    holds_kind,
+    read_question,
+    stated,
+    title_words,
+)
 from rag.errors import ConfigError
 from rag.guard import FLAG, looks_like_injection
 from rag.prompt import NOT_FOUND
@@ -421,33 +430,40 @@ class ExtractiveChatModel:
         for i, c in enumerate(reading.answer):  # each sentence cites its source: each is checked on its own
             yield from re.findall(r"\S+\s*", squash(c.text))
             yield f" [{c.source}]" + (" " if i < len(reading.answer) - 1 else "")
-        best = squash(reading.candidates[0].text)
-        yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, best)))
+        best, quoted = squash(reading.candidates[0].text), " ".join(squash(c.text) for c in reading.answer)
+        yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, best, quoted)))
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         return question
 
 
-def emphasis(question: Question, text: str) -> list[str]:
-    """The phrase of the quote that answers: the typed value nearest the question's terms, else the
-    clause that shares most of the question's words."""
-    sentences = [text[a:b] for a, b in sentence_spans(text)]
-    clauses = [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", s)
-               if len(c.split()) >= 2]
+def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
+    """The phrase of the quote that answers: the typed value nearest the question's terms anywhere in the quoted
+    `passage` (the value is often in the sentence next to the one that matched), else the clause of the best
+    sentence `text` that shares most of the question's words."""
     asked = set(question.terms)
     if question.kind in TYPED and question.kind in HOLDS:
-        # an index in code ("str[0]", "der[len-1]") is not the value asked for, though it may gate evidence
-        typed = [m for m in HOLDS[question.kind].finditer(text)
-                 if m.group().strip() and not (text[m.start() - 1:m.start()] == "[" or text[m.end():m.end() + 1] == "]")]
+        passage = passage or text
+        # an index in code ("str[0]", "der[len-1]") is not the value asked for, though it may gate evidence;
+        # nor is a value the question states itself ("how many zero bytes")
+        typed = [m for m in HOLDS[question.kind].finditer(passage)
+                 if m.group().strip() and not (passage[m.start() - 1:m.start()] == "[" or passage[m.end():m.end() + 1] == "]")
+                 and not stated(m.group().strip(), question.text)]
         if typed:
             def distance(m: re.Match) -> int:
-                near = text[max(0, m.start() - 60):m.end() + 60]
+                near = passage[max(0, m.start() - 60):m.end() + 60]
                 return -len(asked & terms_of(near))
             best = min(typed, key=distance)
-            clause = next((c for c in clauses if best.group() in c), best.group())
+            clause = next((c for c in clauses(passage) if best.group() in c), best.group())
             return [clause.rstrip(".,;:")]
-    if not clauses:
+    found = clauses(text)
+    if not found:
         return []
-    scored = max(clauses, key=lambda c: (len(asked & terms_of(c)), -len(c)))
+    scored = max(found, key=lambda c: (len(asked & terms_of(c)), -len(c)))
     return [scored.rstrip(".,;:")] if asked & terms_of(scored) and scored != text else []
 
+
+def clauses(text: str) -> list[str]:
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    return [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", s)
+            if len(c.split()) >= 2]
