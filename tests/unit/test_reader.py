@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from rag.backends.local.extractive import FEATURES, OFF_TOPIC, ExtractiveChatModel, emphasis, title_line, weights
+from rag.backends.local.extractive import FEATURES, OFF_TOPIC, ExtractiveChatModel, weights
+from rag.backends.local.passage import emphasis, title_line
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest

@@ -20,41 +20,21 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.backends.local.question import (
-    HOLDS,
-    TYPED,
-    VALUE_KINDS,
-    Question,
-    holds_kind,
-    read_question,
-    stated,
-    title_words,
-)
+from rag.backends.local.passage import Passage, emphasis, junk, passages, quotable, terms_of, title_line
+from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question, title_words
 from rag.errors import ConfigError
-from rag.guard import FLAG, looks_like_injection
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import clean_with_offsets, content_terms, heading_spans, sentence_spans, squash
+from rag.text import content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
 MAX_CANDIDATES = 32  # sentences embedded per question (each also under its heading): keeps the first token fast
-MIN_WORDS = 4
 PREFIX = 6  # letters two words must share to count as one word in a different form
 OFF_TOPIC = 0.30  # no sentence this close to the question (MiniLM cosine): the sources are not about it.
 # Not fitted: the QA dev half has no question this far from every document; its answerable questions'
 # closest sentences are at 0.36 and above, and "Who won the 1998 football world cup?" is at 0.22.
-LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
-# how the tail of a sentence the chunk boundary cut starts: closing punctuation or a continuation
-# ("...SIZE];'). ASN1_MAX..."). A chunk almost always starts after a line break (538 of the QA corpus's 638
-# chunks that do not start their page), and man pages start sentences in lower case ("gunzip can ...").
-CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
-# ... or a wrapped line's function word or auxiliary: "of your accepting any such warranty ...", "must just be
-# created with ..." (a man page's lower-case
-# sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
-CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
-                       r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 # a sentence that points back at the one before it, wherever the pointer stands ("... introduced for this purpose.")
 REFERS_BACK = re.compile(r"\b(?:for (?:this|that) (?:purpose|reason)|for these reasons|to this end|in (?:this|that) case|"
                          r"the (?:former|latter)|(?:as|described|mentioned|listed) above)\b", re.IGNORECASE)
@@ -66,12 +46,6 @@ FEATURES = ("semantic", "semantic_gap", "neighbours", "in_context", "repeated", 
             "typed_miss", "typed_hit", "list_shape", "named", "other_named", "rank", "fused", "dangling", "short",
             "defines")
 ANSWER_FEATURES = ("best", "margin", "semantic", "lexical", "identifiers", "rare", "typed_miss", "named", "rank", "support")
-
-
-def quotable(text: str) -> bool:
-    """Prose worth quoting: enough words, mostly letters, not a table-of-contents line."""
-    letters = sum(ch.isalpha() for ch in text)
-    return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
 @functools.cache
@@ -105,35 +79,6 @@ class Candidate:
     hit: Hit
     features: dict[str, float] = field(default_factory=dict)
     probability: float = 0.0
-
-
-@dataclass
-class Passage:
-    """A chunk read into sentences: its clean text, sentence spans and heading."""
-
-    source: int
-    hit: Hit
-    text: str
-    spans: list[tuple[int, int]]
-    headings: list[tuple[int, int]]
-
-    def sentence(self, i: int) -> str:
-        return self.text[self.spans[i][0]:self.spans[i][1]] if 0 <= i < len(self.spans) else ""
-
-    def fragment(self, i: int) -> bool:
-        """Sentence `i` is the tail of one the chunk boundary cut ("...SIZE];'). ASN1_MAX..."), not a
-        sentence, list item or option line that starts the chunk ("• A magic-deleteall element ...",
-        "gunzip can currently decompress ...")."""
-        first = self.sentence(i)
-        return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(first) or CONTINUES.match(first))
-
-    def heading_before(self, start: int) -> str:
-        before = [self.text[a:b] for a, b in self.headings if b <= start]
-        return before[-1] if before else self.hit.chunk.section.rsplit(" > ", 1)[-1]  # the path's last heading
-
-    def window(self, c: Candidate) -> str:
-        """A candidate with its heading and the sentences either side: the evidence its terms are looked up in."""
-        return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, self.sentence(c.position + 1)])
 
 
 @dataclass
@@ -176,34 +121,6 @@ class Reading:
         support = sum(c.probability for c in self.candidates[:5] if c.hit.chunk.doc_id == best.hit.chunk.doc_id)
         return [best.probability, best.probability - second, f["semantic"], f["lexical_window"], f["identifiers"], f["rare"],
                 f["typed_miss"], f["named"], f["rank"], min(support, 3.0) / 3.0]
-
-
-def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
-    out = {}
-    for n, hit in enumerate(hits, start=1):
-        if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
-            continue  # never quote injected instructions, even as data (docs/security.md)
-        text = clean_with_offsets(hit.chunk.text)[0]
-        out[n] = Passage(n, hit, text, sentence_spans(text), heading_spans(text))
-    return out
-
-
-def title_line(text: str, title: str) -> bool:
-    """A man page's name line ("tail - output the last part of files"): the page's title, like a heading, close
-    in meaning to every question about the command and the answer to none."""
-    match = re.match(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$", text.strip())
-    return bool(match) and match.group(1).lower() in title_words(title)
-
-
-def junk(text: str) -> float:
-    """Share of a sentence that is not prose: links, addresses, code punctuation."""
-    links = sum(len(m) for m in re.findall(r"<?https?://\S+|\S+@\S+", text))
-    symbols = sum(not (ch.isalnum() or ch.isspace() or ch in ".,;:'\"()-") for ch in text)
-    return min(1.0, (links + symbols) / max(1, len(text)))
-
-
-def terms_of(text: str) -> set[str]:
-    return set(content_terms(text))
 
 
 def covered(needed: Sequence[str], present: set[str]) -> float:
@@ -435,35 +352,3 @@ class ExtractiveChatModel:
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         return question
-
-
-def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
-    """The phrase of the quote that answers: the typed value nearest the question's terms anywhere in the quoted
-    `passage` (the value is often in the sentence next to the one that matched), else the clause of the best
-    sentence `text` that shares most of the question's words."""
-    asked = set(question.terms)
-    if question.kind in TYPED and question.kind in HOLDS:
-        passage = passage or text
-        # an index in code ("str[0]", "der[len-1]") is not the value asked for, though it may gate evidence;
-        # nor is a value the question states itself ("how many zero bytes")
-        typed = [m for m in HOLDS[question.kind].finditer(passage)
-                 if m.group().strip() and not (passage[m.start() - 1:m.start()] == "[" or passage[m.end():m.end() + 1] == "]")
-                 and not stated(m.group().strip(), question.text)]
-        if typed:
-            def distance(m: re.Match) -> int:
-                near = passage[max(0, m.start() - 60):m.end() + 60]
-                return -len(asked & terms_of(near))
-            best = min(typed, key=distance)
-            clause = next((c for c in clauses(passage) if best.group() in c), best.group())
-            return [clause.rstrip(".,;:")]
-    found = clauses(text)
-    if not found:
-        return []
-    scored = max(found, key=lambda c: (len(asked & terms_of(c)), -len(c)))
-    return [scored.rstrip(".,;:")] if asked & terms_of(scored) and scored != text else []
-
-
-def clauses(text: str) -> list[str]:
-    sentences = [text[a:b] for a, b in sentence_spans(text)]
-    return [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", s)
-            if len(c.split()) >= 2]

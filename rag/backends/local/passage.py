@@ -1,0 +1,129 @@
+"""A retrieved chunk read into sentences for the extractive reader: which sentences may be quoted, the
+context a sentence is looked up in, and the phrase of a quote that answers (emphasis)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from rag.backends.local.question import HOLDS, TYPED, Question, stated, title_words
+from rag.guard import FLAG, looks_like_injection
+from rag.text import clean_with_offsets, content_terms, heading_spans, sentence_spans
+from rag.types import Hit
+
+MIN_WORDS = 4
+LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
+# how the tail of a sentence the chunk boundary cut starts: closing punctuation or a continuation
+# ("...SIZE];'). ASN1_MAX..."). A chunk almost always starts after a line break (538 of the QA corpus's 638
+# chunks that do not start their page), and man pages start sentences in lower case ("gunzip can ...").
+CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
+# ... or a wrapped line's function word or auxiliary: "of your accepting any such warranty ...", "must just be
+# created with ..." (a man page's lower-case
+# sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
+CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
+                       r"had|must|should|shall|will|would|can|could|may|might|not)\s")
+
+
+class Placed(Protocol):
+    """A sentence of a passage (the reader's Candidate): where it stands and what it says."""
+
+    position: int
+    start: int
+    text: str
+
+
+def quotable(text: str) -> bool:
+    """Prose worth quoting: enough words, mostly letters, not a table-of-contents line."""
+    letters = sum(ch.isalpha() for ch in text)
+    return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
+
+
+@dataclass
+class Passage:
+    """A chunk read into sentences: its clean text, sentence spans and heading."""
+
+    source: int
+    hit: Hit
+    text: str
+    spans: list[tuple[int, int]]
+    headings: list[tuple[int, int]]
+
+    def sentence(self, i: int) -> str:
+        return self.text[self.spans[i][0]:self.spans[i][1]] if 0 <= i < len(self.spans) else ""
+
+    def fragment(self, i: int) -> bool:
+        """Sentence `i` is the tail of one the chunk boundary cut ("...SIZE];'). ASN1_MAX..."), not a
+        sentence, list item or option line that starts the chunk ("• A magic-deleteall element ...",
+        "gunzip can currently decompress ...")."""
+        first = self.sentence(i)
+        return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(first) or CONTINUES.match(first))
+
+    def heading_before(self, start: int) -> str:
+        before = [self.text[a:b] for a, b in self.headings if b <= start]
+        return before[-1] if before else self.hit.chunk.section.rsplit(" > ", 1)[-1]  # the path's last heading
+
+    def window(self, c: Placed) -> str:
+        """A candidate with its heading and the sentences either side: the evidence its terms are looked up in."""
+        return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, self.sentence(c.position + 1)])
+
+
+def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
+    out = {}
+    for n, hit in enumerate(hits, start=1):
+        if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
+            continue  # never quote injected instructions, even as data (docs/security.md)
+        text = clean_with_offsets(hit.chunk.text)[0]
+        out[n] = Passage(n, hit, text, sentence_spans(text), heading_spans(text))
+    return out
+
+
+def title_line(text: str, title: str) -> bool:
+    """A man page's name line ("tail - output the last part of files"): the page's title, like a heading, close
+    in meaning to every question about the command and the answer to none."""
+    match = re.match(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$", text.strip())
+    return bool(match) and match.group(1).lower() in title_words(title)
+
+
+def junk(text: str) -> float:
+    """Share of a sentence that is not prose: links, addresses, code punctuation."""
+    links = sum(len(m) for m in re.findall(r"<?https?://\S+|\S+@\S+", text))
+    symbols = sum(not (ch.isalnum() or ch.isspace() or ch in ".,;:'\"()-") for ch in text)
+    return min(1.0, (links + symbols) / max(1, len(text)))
+
+
+def terms_of(text: str) -> set[str]:
+    return set(content_terms(text))
+
+
+def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
+    """The phrase of the quote that answers: the typed value nearest the question's terms anywhere in the quoted
+    `passage` (the value is often in the sentence next to the one that matched), else the clause of the best
+    sentence `text` that shares most of the question's words."""
+    asked = set(question.terms)
+    if question.kind in TYPED and question.kind in HOLDS:
+        passage = passage or text
+        # an index in code ("str[0]", "der[len-1]") is not the value asked for, though it may gate evidence;
+        # nor is a value the question states itself ("how many zero bytes")
+        typed = [m for m in HOLDS[question.kind].finditer(passage)
+                 if m.group().strip() and not (passage[m.start() - 1:m.start()] == "[" or passage[m.end():m.end() + 1] == "]")
+                 and not stated(m.group().strip(), question.text)]
+        if typed:
+            def distance(m: re.Match) -> int:
+                near = passage[max(0, m.start() - 60):m.end() + 60]
+                return -len(asked & terms_of(near))
+            best = min(typed, key=distance)
+            clause = next((c for c in clauses(passage) if best.group() in c), best.group())
+            return [clause.rstrip(".,;:")]
+    found = clauses(text)
+    if not found:
+        return []
+    scored = max(found, key=lambda c: (len(asked & terms_of(c)), -len(c)))
+    return [scored.rstrip(".,;:")] if asked & terms_of(scored) and scored != text else []
+
+
+def clauses(text: str) -> list[str]:
+    sentences = [text[a:b] for a, b in sentence_spans(text)]
+    return [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", s)
+            if len(c.split()) >= 2]
