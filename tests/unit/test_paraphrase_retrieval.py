@@ -123,11 +123,15 @@ def lexical_index(settings) -> LocalHybridIndex:
 
 def test_lexical_cover_is_the_share_of_the_question_terms_weight_a_chunk_holds(settings):
     index = lexical_index(settings)
-    assert index.lexical_cover("the shed needs paint", "d1:shed") == pytest.approx(1.0)
-    assert index.lexical_cover("paint the shed", "d1:answer") == 0.0
-    partial = index.lexical_cover("how often should tomato plants be watered", "d1:asking")
+    stored = {i: f for _, f in index._find_ids(["d1:shed", "d1:answer", "d1:asking"]) for i in f["id"]}
+    assert index.lexical_cover("the shed needs paint", stored["d1:shed"]) == pytest.approx(1.0)
+    assert index.lexical_cover("paint the shed", stored["d1:answer"]) == 0.0
+    partial = index.lexical_cover("how often should tomato plants be watered", stored["d1:asking"])
     assert 0.0 < partial < 0.3  # how, often, should: words every question has; the rare ones are nowhere
-    assert index.lexical_cover("", "d1:shed") == 0.0
+    assert index.lexical_cover("", stored["d1:shed"]) == 0.0
+    # BM25 hands over its best chunk's fields with its ranking, read by address
+    ranking, best = index._bm25("how often should tomato plants be watered", ME, None, 10)
+    assert ranking[0][0] == "d1:asking" and best["id"] == ["d1:asking"]
 
 
 def test_a_question_bm25_matches_only_by_its_asking_words_is_ranked_by_meaning(settings):
