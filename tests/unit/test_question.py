@@ -68,6 +68,18 @@ def test_a_value_the_question_states_is_not_an_answer(kind: str, text: str, aske
     assert holds_kind(text, kind, asked) is holds
 
 
+def test_the_value_a_question_cannot_be_answered_without() -> None:
+    assert read_question("How many zero bytes make a hole?").value_needed == "number"
+    assert read_question("Which tar switch keeps extended attributes?").value_needed == "switch"
+    assert read_question("Which cp option leaves existing files untouched?").value_needed == "switch"
+    # "which function" or "which element" may be answered in words: no value is needed
+    assert read_question("Which function copies a node?").value_needed is None
+    assert read_question("Why are globs tried before magic?").value_needed is None
+    assert holds_kind("Use --xattrs when archiving.", "switch", "Which tar switch keeps attributes?")
+    assert not holds_kind("Extended attributes are lost unless kept.", "switch", "Which tar switch keeps attributes?")
+    assert not holds_kind("Give --xattrs to keep them.", "switch", "Does the --xattrs switch keep attributes?")
+
+
 def test_identifiers_are_code_like_tokens() -> None:
     found = identifiers("What is the numeric value of ASN1_MAX_NAME_SIZE for asn1Parser with --check?")
     assert {"ASN1_MAX_NAME_SIZE", "asn1Parser", "--check"} <= set(found)

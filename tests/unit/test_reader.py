@@ -160,6 +160,18 @@ def test_a_man_pages_name_line_is_not_quoted(reader) -> None:
     assert not title_line("-n, --lines=NUM output the last NUM lines", "tail.1.txt")
 
 
+def test_a_switch_question_needs_a_passage_that_names_an_option(reader) -> None:
+    """"Which tar switch does the spec recommend ...": the spec's introduction mentions no option, so it is no answer."""
+    intro = ("This is version 0.21 of the Shared MIME-info Database specification. Frequently, it is necessary to work "
+             "out the correct MIME type for a file, and an implementation may read the user.mime_type attribute.")
+    question = "Which tar switch does the shared MIME-info spec recommend so that the mime type attribute is archived?"
+    reading = reader.read(ChatRequest(question, [hit(intro, 0, "shared-mime-info-spec.pdf")]))
+    assert reading.gate == "no passage gives a command-line option" and reading.confidence == 0.0
+    with_option = intro + " Archive such files with tar --xattrs to keep the attribute."
+    reading = reader.read(ChatRequest(question, [hit(with_option, 0, "shared-mime-info-spec.pdf")]))
+    assert not reading.gate and "--xattrs" in " ".join(c.text for c in reading.answer)
+
+
 def test_an_identifier_no_source_mentions_is_refused(reader) -> None:
     text, assessment = answer(reader, "What does asn1_frobnicate_tree return on success?", LIMITS, GLOBS)
     assert text == NOT_FOUND and assessment.confidence == 0.0

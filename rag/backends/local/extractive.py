@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.backends.local.passage import Passage, emphasis, junk, passages, quotable, terms_of, title_line
-from rag.backends.local.question import HOLDS, TYPED, VALUE_KINDS, Question, holds_kind, read_question, title_words
+from rag.backends.local.question import HOLDS, TYPED, Question, holds_kind, read_question, title_words
 from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
@@ -41,6 +41,7 @@ REFERS_BACK = re.compile(r"\b(?:for (?:this|that) (?:purpose|reason)|for these r
 DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however|but|also|therefore|thus|hence|"
                       r"otherwise|then|so|here|there|in this case|in that case|for example|for instance|instead|"
                       r"similarly|likewise|moreover|furthermore|in addition|as a result|if so|he|she)\b", re.IGNORECASE)
+WANTED = {"switch": "command-line option"}  # how the inspector names a value kind
 DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|denotes?|stands? for|called|defined as|consists? of)\b")
 FEATURES = ("semantic", "semantic_gap", "neighbours", "in_context", "repeated", "junk", "lexical", "lexical_window", "rare", "identifiers",
             "typed_miss", "typed_hit", "list_shape", "named", "other_named", "rank", "fused", "dangling", "short",
@@ -243,11 +244,11 @@ class ExtractiveChatModel:
 
     @staticmethod
     def can_answer(reading: Reading, c: Candidate) -> bool:
-        """Evidence of the asked-for kind (a number, a version, a date) that covers the question's identifiers."""
-        kind = reading.question.kind
+        """Evidence of the asked-for kind (number, version, date, option) that covers the question's identifiers."""
+        needed = reading.question.value_needed
         if reading.named and c.source not in reading.named:
             return False  # another document's sentence, however close, does not answer for the named one
-        return reading.covers(c) and (kind not in VALUE_KINDS or holds_kind(c.text, kind, reading.question.text))
+        return reading.covers(c) and (needed is None or holds_kind(c.text, needed, reading.question.text))
 
     @staticmethod
     def unmentioned(reading: Reading) -> list[str]:
@@ -287,7 +288,7 @@ class ExtractiveChatModel:
         if reading.named and not any(c.source in reading.named for c in reading.candidates):
             return "no sentence of the document the question names"
         if any(reading.covers(c) for c in reading.candidates):
-            return f"no passage gives a {reading.question.kind}"
+            return f"no passage gives a {WANTED.get(reading.question.value_needed, reading.question.kind)}"
         return "no passage mentions " + ", ".join(reading.required)
 
     def passage(self, reading: Reading) -> list[Candidate]:

@@ -23,6 +23,8 @@ HOLDS = {
                        r"University|Consortium)\b|@"),
     "option": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|\b[A-Z]{2,}[A-Z0-9_]*\b|"
                          r"\w+\(\)|<[\w:-]+>|\B/[\w./-]+|\b\w+\.(?:xml|txt|cache|conf|h|c)\b|\"[^\"]{1,40}\"|'[^']{1,40}'"),
+    # a command-line option: what "which switch ..." asks for, where "which function ..." may be answered in words
+    "switch": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*"),
     "list": re.compile(r"(?:[^,;]+[,;]){2,}|:\s*$|:\s|\b\w+(?:,\s*\w+)*,?\s+(?:and|or)\s+\w+|^\s*[-*\u2022]\s", re.MULTILINE),
 }
 KIND_PATTERNS = (  # first match wins
@@ -62,6 +64,7 @@ KIND_PATTERNS = (  # first match wins
 KINDS = tuple(kind for kind, _ in KIND_PATTERNS)
 TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence should hold a typed value
 VALUE_KINDS = ("number", "version", "date")  # ... and must: no number, no answer to "how many"
+ASKS_SWITCH = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:option|flag|switch)(?:es|s)?\b", re.IGNORECASE)
 IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
 NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
@@ -140,6 +143,14 @@ class Question:
     terms: tuple[str, ...]  # content terms, stemmed
     identifiers: tuple[str, ...]
     rare: tuple[str, ...]  # stemmed content terms rare in general English
+
+    @property
+    def value_needed(self) -> str | None:
+        """The kind of value evidence must hold to answer at all: a number for "how many", a version, a date, a
+        command-line option for "which switch"."""
+        if self.kind in VALUE_KINDS:
+            return self.kind
+        return "switch" if self.kind == "option" and ASKS_SWITCH.search(self.text) else None
 
     def required(self, titles: Sequence[str]) -> list[str]:
         """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME), version
