@@ -263,6 +263,11 @@ def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words
                  "encoding use a NULL value for der . str len: STR length (str[0]..str[*str len-1]).")
     assert [p.strip() for p in emphasis(largest, prototype)] == [
         "The maximum length this function will encode is ASN1_MAX_LENGTH_SIZE"]
+    # the reader's best sentence is the prototype; the clause that answers is the sentence before it, quoted too
+    signature = "str len: STR length (str[0]..str[*str len-1])."
+    assert emphasis(largest, signature, "The maximum length this function will encode is ASN1_MAX_LENGTH_SIZE . To know "
+                    "the size of the DER encoding use a NULL value for der . " + signature) == [
+        "The maximum length this function will encode is ASN1_MAX_LENGTH_SIZE"]
     # the value is in the quoted sentence after the one that matched the question; the question's own is not it
     count = read_question("How many zero bytes in a row make cp create a hole?")
     matched = "Specify --sparse=always to create a hole whenever the file holds a long sequence of zero bytes."

@@ -99,8 +99,8 @@ def terms_of(text: str) -> set[str]:
 
 def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
     """The phrase of the quote that answers: the typed value nearest the question's terms anywhere in the quoted
-    `passage` (the value is often in the sentence next to the one that matched), else the clause of the best
-    sentence `text` that shares most of the question's words."""
+    `passage` (the value is often in the sentence next to the one that matched), else the clause of the passage
+    that shares most of the question's words, one of the best sentence `text` on a tie."""
     asked = set(question.terms)
     if question.kind in TYPED and question.kind in HOLDS:
         passage = passage or text
@@ -115,12 +115,13 @@ def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
                 return -len(asked & terms_of(near))
             best = min(typed, key=distance)
             clause = next((c for c in clauses(passage) if best.group() in c), best.group())
-            return [clause.rstrip(".,;:")]
-    found = clauses(text)
+            return [clause.rstrip(" .,;:")]
+    quoted = passage or text
+    found, in_best = clauses(quoted), set(clauses(text))
     if not found:
         return []
-    scored = max(found, key=lambda c: (len(asked & terms_of(c)), -len(c)))
-    return [scored.rstrip(".,;:")] if asked & terms_of(scored) and scored != text else []
+    scored = max(found, key=lambda c: (len(asked & terms_of(c)), c in in_best, -len(c)))
+    return [scored.rstrip(" .,;:")] if asked & terms_of(scored) and scored != quoted.strip() else []
 
 
 def clauses(text: str) -> list[str]:
