@@ -154,7 +154,9 @@ class ExtractiveChatModel:
                 key = squash(text).lower()
                 if p.fragment(position):
                     continue  # the tail of a sentence the chunk cut: not quotable on its own
-                if (start, end) not in headings and quotable(text) and key not in seen and not title_line(text, p.hit.chunk.title):
+                if title_line(text, p.hit.chunk.title):
+                    continue  # a man page's name line: its title, as a heading is
+                if (start, end) not in headings and quotable(text) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))
         return found
