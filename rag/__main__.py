@@ -90,7 +90,7 @@ def hit_json(hit: Hit, rank: int) -> dict:
 def answer_json(answer: Answer) -> dict:
     return {"question": answer.question, "search_query": answer.search_query, "answer": answer.text,
             "abstained": answer.abstained, "uncited": answer.uncited, "unsupported": answer.unsupported,
-            "confidence": answer.confidence, "emphasis": answer.emphasis,
+            "confidence": answer.confidence, "emphasis": answer.emphasis, "reason": answer.reason,
             "related": [{"title": h.chunk.title, "page": h.chunk.page, "text": h.chunk.text} for h in answer.related],
             "citations": [asdict(c) for c in answer.citations],
             "hits": [hit_json(h, i) for i, h in enumerate(answer.hits, 1)],
@@ -139,6 +139,8 @@ def cmd_ask(engine: Engine, principal: Principal, args) -> int:
             print(f"answering phrase: {phrase}")
         if stream.answer.confidence is not None:
             print(f"confidence: {stream.answer.confidence:.0%}")
+        if stream.answer.reason:
+            print(f"why there is no answer: {stream.answer.reason}")
         for h in stream.answer.related if stream.answer.abstained else []:
             print(f"related (not an answer): {h.chunk.title}, page {h.chunk.page}: {' '.join(h.chunk.text.split())[:100]}")
         conv_id, turn = keep_turn(engine, principal, conv_id, stream.answer)

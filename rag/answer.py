@@ -109,6 +109,7 @@ class AnswerStream:
         answer.confidence = assessment.confidence
         answer.emphasis = list(assessment.emphasis)
         answer.related = [answer.hits[n - 1] for n in assessment.related if 1 <= n <= len(answer.hits)]
+        answer.reason = assessment.reason
 
     def _finish(self, text: str, interrupted: str = "") -> None:
         answer = self.answer

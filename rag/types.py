@@ -115,6 +115,7 @@ class Assessment:
     confidence: float  # calibrated: the chance the answer is right (the extractive reader's is fitted)
     emphasis: tuple[str, ...] = ()  # the phrases of the answer that answer the question
     related: tuple[int, ...] = ()  # source numbers of the closest passages, when there is no answer
+    reason: str = ""  # why there is no answer, in words for the retrieval inspector
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class Answer:
     confidence: float | None = None  # from the model's Assessment, when it gives one
     emphasis: list[str] = field(default_factory=list)  # phrases of `text` that answer the question
     related: list[Hit] = field(default_factory=list)  # closest passages of a refusal: shown, not cited
+    reason: str = ""  # why the model refused (the extractive reader's gate or its confidence), when it says
     interrupted: str = ""  # why the answer stopped part-way (the error's message); `text` is what arrived before
 
 

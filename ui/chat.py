@@ -31,6 +31,8 @@ def inspector(answer: Answer) -> None:
         if answer.confidence is not None:
             st.caption(f"Answer confidence: {answer.confidence:.0%} (the chance this answer is right, "
                        "calibrated on DocChat's QA benchmark)")
+        if answer.reason:
+            st.caption(f"Why there is no answer: {escape_markdown(answer.reason)}")
         if any(RERANK_SKIPPED in h.flags for h in hits):
             st.caption("Semantic reranking was skipped for this question (the search service refused it); "
                        "these passages are in plain hybrid order.")

@@ -148,6 +148,10 @@ def test_a_refusal_shows_related_passages_not_an_answer(seeded):
     answer = at.session_state["docchat"].exchanges[0].answer
     assert answer.abstained and not answer.citations and answer.related
     assert at.chat_message[1].markdown[0].value.startswith("I could not find this in your documents")
+    # the inspector says why: no passage names the variable asked about
+    captions = [c.value for c in at.expander[0].caption]
+    assert answer.reason == "no passage mentions XDG_MIME_THUMBNAILER_PATH"
+    assert "Why there is no answer: no passage mentions XDG\\_MIME\\_THUMBNAILER\\_PATH" in captions, captions
     body = " ".join(m.value for m in at.chat_message[1].markdown)
     assert "Related passages (they do not answer the question):" in texts(at.chat_message[1].caption)
     assert f"{answer.related[0].chunk.title}" in body.replace("\\", "")

@@ -50,6 +50,10 @@ def test_cli_round_trip(tmp_path):
                      '{"id": "b", "question": "What is the capital of Peru?"}\n')
     lines = [json.loads(line) for line in rag(tmp_path, "ask", "--batch", str(batch)).stdout.splitlines()]
     assert [(x["id"], x["abstained"]) for x in lines] == [("a", False), ("b", True)]
+    assert lines[1]["reason"] and not lines[0]["reason"]  # a refusal says why; an answer has nothing to explain
+
+    refusal = rag(tmp_path, "ask", "What is the capital of Peru?").stdout  # the plain output says it too
+    assert "I could not find this in your documents." in refusal and "why there is no answer: " in refusal, refusal
 
     docs = json.loads(rag(tmp_path, "list", "--json").stdout)
     assert sorted(d["name"] for d in docs) == ["notes.txt", "shared-mime-info-spec.pdf"]

@@ -112,6 +112,7 @@ def test_a_value_that_is_named_but_never_given_is_refused(reader) -> None:
     assert text == NOT_FOUND
     assert assessment.confidence == 0.0 and assessment.related  # the closest passages, shown as related
     assert set(assessment.related) <= {1, 2}
+    assert assessment.reason == "no passage gives a number"  # the inspector says why
 
 
 def test_a_number_the_question_states_itself_gives_no_value(reader) -> None:

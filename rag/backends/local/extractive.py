@@ -345,13 +345,21 @@ class ExtractiveChatModel:
         if reading is None or not reading.answer or reading.confidence < self.threshold:
             related = tuple(dict.fromkeys(c.source for c in (reading.candidates if reading else [])[:6]))[:3]
             yield NOT_FOUND
-            yield Assessment(reading.confidence if reading else 0.0, related=related)
+            yield Assessment(reading.confidence if reading else 0.0, related=related, reason=self.why_not(reading))
             return
         for i, c in enumerate(reading.answer):  # each sentence cites its source: each is checked on its own
             yield from re.findall(r"\S+\s*", squash(c.text))
             yield f" [{c.source}]" + (" " if i < len(reading.answer) - 1 else "")
         best, quoted = squash(reading.candidates[0].text), " ".join(squash(c.text) for c in reading.answer)
         yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, best, quoted)))
+
+    def why_not(self, reading: Reading | None) -> str:
+        """Why the reader refused, for the inspector: its gate, or a confidence under the threshold."""
+        if reading is None or not reading.candidates:
+            return "no sentence of the passages could be quoted"
+        if reading.gate:
+            return reading.gate
+        return f"the best passage's confidence ({reading.confidence:.0%}) is under the threshold ({self.threshold:.0%})"
 
     def rewrite(self, history: Sequence[Turn], question: str) -> str:
         return question
