@@ -141,6 +141,8 @@ def test_a_refusal_lists_the_related_passages(chromium, local_app, tmp_path):
     refusal = ask_fresh(page, local_app, "In which libtasn1 release was asn1_dup_node introduced?")
     assert_refused_with_related_passages(refusal)
     assert refusal.locator(CHIPS).count() == 0  # nothing is cited for an answer that was not given
+    refusal.get_by_text(INSPECTOR).click()  # the inspector says why there is no answer
+    refusal.get_by_text("Why there is no answer: no passage gives a version").wait_for()
     refusal_png = exchange_png(page, tmp_path / "refusal.png")
     if os.environ.get("DOCCHAT_UPDATE_SCREENSHOTS"):
         shutil.copy(refusal_png, DOCS_DIR / "screenshot-refusal.png")

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from rag.backends.local.extractive import FEATURES, OFF_TOPIC, ExtractiveChatModel, weights
+from rag.backends.local.extractive import DANGLING, FEATURES, OFF_TOPIC, ExtractiveChatModel, weights
 from rag.backends.local.passage import emphasis, title_line
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
@@ -63,6 +63,19 @@ def test_a_dangling_sentence_is_quoted_with_the_one_before(reader) -> None:
     assert "deprecated in favour of the globs2 file" in text
     assert "The glob file is a simple list" in text  # what "It" is
     assert "2.4. The glob files" not in text  # the heading is not glued to the sentence
+
+
+def test_an_existential_there_points_back_at_nothing(reader) -> None:
+    """"There is also an optional weight attribute ..." introduces something; it does not need the sentence
+    before it, which here is the tail of one the chunk cut (the app quoted it for "default weight")."""
+    chunk = ("MIME type (subject to conflicting rules in other files, of course). There is also an optional weight "
+             "attribute which is used when resolving conflicts with other glob matches. The default weight value is "
+             "50, and the maximum is 100. KDE's glob system replaces the ext and regex fields of the others.")
+    read = reader.read(ChatRequest("What is the default weight of a glob pattern?", [hit(chunk)]))
+    assert read.candidates[0].text.startswith("The default weight value is 50")
+    quoted = [c.text for c in read.answer]
+    assert quoted[0].startswith("There is also") and quoted[-1].startswith("KDE"), quoted
+    assert DANGLING.match("There, the value is kept.") and not DANGLING.match("There are three kinds.")
 
 
 def test_a_chunk_that_starts_with_a_list_item_can_quote_it(reader) -> None:
