@@ -39,7 +39,8 @@ OFF_TOPIC = 0.30  # no sentence this close to the question (MiniLM cosine): the 
 REFERS_BACK = re.compile(r"\b(?:for (?:this|that) (?:purpose|reason)|for these reasons|to this end|in (?:this|that) case|"
                          r"the (?:former|latter)|(?:as|described|mentioned|listed) above)\b", re.IGNORECASE)
 DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however|but|also|therefore|thus|hence|"
-                      r"otherwise|then|so|here|there(?!\s+(?:is|are|was|were|exists?)\b)|in this case|in that case|for example|for instance|instead|"
+                      r"otherwise|then|so|here|there(?!\s+(?:is|are|was|were|exists?)\b)|in this case|in that case|"
+                      r"for example|for instance|instead|"
                       r"similarly|likewise|moreover|furthermore|in addition|as a result|if so|he|she)\b", re.IGNORECASE)
 WANTED = {"switch": "command-line option"}  # how the inspector names a value kind
 DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|denotes?|stands? for|called|defined as|consists? of)\b")

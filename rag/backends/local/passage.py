@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rag.backends.local.question import HOLDS, TYPED, Question, stated, title_words
+from rag.backends.local.question import HOLDS, TYPED, Question, title_words, values
 from rag.guard import FLAG, looks_like_injection
 from rag.text import clean_with_offsets, content_terms, heading_spans, sentence_spans
 from rag.types import Hit
@@ -22,6 +22,8 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # ... or a wrapped line's function word or auxiliary: "of your accepting any such warranty ...", "must just be
 # created with ..." (a man page's lower-case
 # sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
+# a man page's name line: "tail - output the last part of files", "gzip, gunzip, zcat - compress or expand files"
+NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 
@@ -82,7 +84,7 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
 def title_line(text: str, title: str) -> bool:
     """A man page's name line ("tail - output the last part of files"): the page's title, like a heading, close
     in meaning to every question about the command and the answer to none."""
-    match = re.match(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$", text.strip())
+    match = NAME_LINE.match(text.strip())
     return bool(match) and match.group(1).lower() in title_words(title)
 
 
@@ -101,22 +103,19 @@ def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
     """The phrase of the quote that answers: the typed value nearest the question's terms anywhere in the quoted
     `passage` (the value is often in the sentence next to the one that matched), else the clause of the passage
     that shares most of the question's words, one of the best sentence `text` on a tie."""
-    asked = set(question.terms)
+    asked, quoted = set(question.terms), passage or text
     if question.kind in TYPED and question.kind in HOLDS:
-        passage = passage or text
-        # an index in code ("str[0]", "der[len-1]") is not the value asked for, though it may gate evidence;
-        # nor is a value the question states itself ("how many zero bytes")
-        typed = [m for m in HOLDS[question.kind].finditer(passage)
-                 if m.group().strip() and not (passage[m.start() - 1:m.start()] == "[" or passage[m.end():m.end() + 1] == "]")
-                 and not stated(m.group().strip(), question.text)]
+        # not a value the question states itself ("how many zero bytes"), nor an index in code ("str[0]",
+        # "der[len-1]"): that is not the value asked for, though it may gate evidence
+        typed = [m for m in values(quoted, question.kind, question.text)
+                 if not (quoted[m.start() - 1:m.start()] == "[" or quoted[m.end():m.end() + 1] == "]")]
         if typed:
             def distance(m: re.Match) -> int:
-                near = passage[max(0, m.start() - 60):m.end() + 60]
+                near = quoted[max(0, m.start() - 60):m.end() + 60]
                 return -len(asked & terms_of(near))
             best = min(typed, key=distance)
-            clause = next((c for c in clauses(passage) if best.group() in c), best.group())
+            clause = next((c for c in clauses(quoted) if best.group() in c), best.group())
             return [clause.rstrip(" .,;:")]
-    quoted = passage or text
     found, in_best = clauses(quoted), set(clauses(text))
     if not found:
         return []

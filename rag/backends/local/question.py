@@ -34,8 +34,9 @@ KIND_PATTERNS = (  # first match wins
     ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently)\b|"
                r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|default|limit|size|length|"
                r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
-               r"\bnumeric(?:al)?\b|\bin\s+(?:dollars|euros|pounds|bytes|kilobytes|megabytes|seconds|minutes|hours|days|"
-               r"weeks|percent|characters)\b|\bwhat\s+is\s+the\s+(?:most|least|highest|lowest|largest|smallest)\b|\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
+               r"\bnumeric(?:al)?\b|\bin\s+(?:dollars|euros|pounds|bytes|kilobytes|megabytes|seconds|minutes|hours|"
+               r"days|weeks|percent|characters)\b|\bwhat\s+is\s+the\s+(?:most|least|highest|lowest|largest|smallest)\b|"
+               r"\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
                r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
                r"percentage|proportion|share|stake)\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
@@ -107,7 +108,13 @@ def holds_kind(text: str, kind: str, asked: str = "") -> bool:
         return True
     if kind == "list" or not asked:  # a list is a shape, not a value
         return bool(pattern.search(text))
-    return any(value and not stated(value, asked) for value in (m.group().strip() for m in pattern.finditer(text)))
+    return bool(values(text, kind, asked))
+
+
+def values(text: str, kind: str, asked: str) -> list[re.Match]:
+    """The values of the kind in `text` (a number, a version, an option...), but those the question `asked`
+    states itself."""
+    return [m for m in HOLDS[kind].finditer(text) if m.group().strip() and not stated(m.group().strip(), asked)]
 
 
 def stated(value: str, text: str) -> bool:
