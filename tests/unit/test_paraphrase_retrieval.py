@@ -84,6 +84,62 @@ def test_sentence_rows_follow_their_chunks_through_removal_and_the_cache(tmp_pat
     assert loaded.rescore(q, ["d3:a", "d1:b"]) == matrix.rescore(q, ["d3:a", "d1:b"])
 
 
+def random_rows(n: int, dim: int = 32, seed: int = 5) -> tuple[VectorMatrix, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    vectors = rng.standard_normal((n, dim), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    matrix = VectorMatrix()
+    for start in range(0, n, 100):  # owners alternate by document: half the rows are "me"'s
+        ids = [f"c{i}" for i in range(start, min(n, start + 100))]
+        matrix.add(Rows(ids, f"d{start}", "me" if start % 200 == 0 else "you", "", vectors[start:start + 100]))
+    return matrix, rng.standard_normal((20, dim), dtype=np.float32)
+
+
+def test_the_large_index_scan_picks_what_the_exact_scan_does_and_returns_exact_cosines(monkeypatch):
+    from rag.backends.local import vectors
+
+    matrix, queries = random_rows(2000)
+    mask = matrix.mask(ME, None)
+    assert 0 < mask.sum() < len(mask)
+    exact = [matrix.search(q, 20, mask) for q in queries]
+    monkeypatch.setattr(vectors, "COARSE_ROWS", 1000)  # the 8-bit scan from 1,000 rows on
+    coarse = [matrix.search(q, 20, mask) for q in queries]
+    assert matrix._coarse is not None  # it did scan the 8-bit copy
+    # it reads 4x as many rows as asked for, and the exact cosines keep the best: the same ranking as the exact scan
+    assert [[i for i, _ in c] for c in coarse] == [[i for i, _ in e] for e in exact]
+    for ranked, q in zip(coarse, queries, strict=True):  # rows the principal may see, best first, exact cosines
+        rows = [int(i[1:]) for i, _ in ranked]
+        assert all(mask[r] for r in rows)
+        assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+        assert np.allclose([s for _, s in ranked], matrix.matrix[rows] @ q, atol=1e-6)
+    # a change to the rows drops the 8-bit copy, and the next scan sees the change
+    matrix.remove_doc("d0")
+    after = matrix.search(queries[0], 2000, matrix.mask(ME, None))
+    assert len(after) == 900 and {int(i[1:]) for i, _ in after}.isdisjoint(range(100))
+
+
+def test_the_large_index_scan_keeps_to_the_documents_asked_for(monkeypatch):
+    from rag.backends.local import vectors
+
+    matrix, queries = random_rows(1200)
+    monkeypatch.setattr(vectors, "COARSE_ROWS", 1000)
+    mask = matrix.mask(ME, ["d400"])
+    ranked = matrix.search(queries[0], 50, mask)
+    assert len(ranked) == 50 and {int(i[1:]) // 100 for i, _ in ranked} == {4}
+    assert len(matrix.search(queries[0], 500, mask)) == 100  # no more than the document holds
+
+
+def test_without_faiss_the_large_index_scan_stays_exact(monkeypatch):
+    from rag.backends.local import vectors
+
+    matrix, queries = random_rows(1200)
+    mask = matrix.mask(ME, None)
+    exact = matrix.search(queries[0], 30, mask)
+    monkeypatch.setattr(vectors, "COARSE_ROWS", 1000)
+    monkeypatch.setattr(vectors, "faiss_module", lambda: None)  # not installed
+    assert matrix.search(queries[0], 30, mask) == exact and matrix._coarse is None
+
+
 def test_local_index_ranks_by_the_sentence_that_answers(settings):
     embedder = HashEmbedder()
     settings.sentence_share = 0.5
