@@ -65,6 +65,9 @@ def heading_spans(text: str) -> list[tuple[int, int]]:
 # an upper-case title line: words of capitals and digits ("SEE ALSO", "TERMS AND CONDITIONS"); no
 # underscores, so a constant alone on its line (ASN1_SUCCESS) is not one
 CAPS = re.compile(r"[A-Z][A-Z0-9'&/-]*[A-Z0-9](?:[ \t]+[A-Z0-9'&/()-]+)*")
+# the category a Texinfo manual prints at a definition ("[Function]", "[Macro]", "[Data type]"), at the start of
+# the line after the definition's name
+DEFINITION = re.compile(r"\[[A-Z][a-z]+(?: [A-Z]?[a-z]+)?\]")  # not a synopsis's "[OPTION]" or "[FILE]"
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
 # "Usage: asn1Parser [OPTION] FILE", "Since: 1.6", "4 CARD32 MIME_TYPE_OFFSET", "Report bugs to: help-libtasn1@gnu.org".
@@ -74,10 +77,13 @@ CODE = re.compile(r"[=;{}<>@|\\]|://|\w\(|^[A-Za-z]+:\s|^\S+\s+[A-Z]+\d+\b")
 
 def is_heading(line: str, before: str, after: str) -> bool:
     """A numbered heading line the line before does not run on into ("... There are\n2 ASN.1 types" does),
-    or a short capitalised line without end punctuation between a finished line and a new sentence."""
+    a short capitalised line without end punctuation between a finished line and a new sentence, or the name
+    line of a definition in a Texinfo manual (over its "[Function]" line)."""
     words = line.split()
     if CODE.search(line):
         return False
+    if DEFINITION.match(after) and len(words) <= 8:
+        return True  # "asn1 octet der" over "[Function]void asn1_octet_der (...)": where one function's entry starts
     if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):
         return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
     if len(words) <= 10 and NUMBERED.fullmatch(line):

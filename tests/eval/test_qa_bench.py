@@ -16,16 +16,16 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # indexes 23 documents, asks 131 questions
 
-# measured on the test half, both rounds of questions (stop 24; eval/qa/README.md): hit@5 0.75, correct 0.41,
-# refused 0.16, traps abstained 0.62, citation precision 0.45 (stop 23: 0.75, 0.38, 0.16, 0.62, 0.42). Round 1 alone:
-# 0.77, 0.49, 0.11, 0.75, 0.52. Floors kept a few questions under.
+# measured on the test half, both rounds of questions (stop 25; eval/qa/README.md): hit@5 0.76, correct 0.40,
+# refused 0.18, traps abstained 0.58, citation precision 0.45 (stop 24: 0.75, 0.41, 0.16, 0.62, 0.45). Round 1 alone:
+# 0.77, 0.49, 0.13, 0.69, 0.51. Floors kept a few questions under (the refusal ceiling two questions over).
 FLOORS = {"hit@5": 0.70, "correct": 0.37, "citation_precision": 0.40}
 TRAPS_ABSTAINED = 0.54
 # the 10 literal questions of the test half (in the documents' own words): measured correct 0.90, refused 0.00
 LITERAL_CORRECT, LITERAL_REFUSED = 0.6, 0.1
-# retrieval, hybrid, test half: measured hit@5 0.75, MRR@10 0.61 (round 1 alone: 0.77, 0.67; before issue 16: 0.67, 0.44)
+# retrieval, hybrid, test half: measured hit@5 0.76, MRR@10 0.62 (round 1 alone: 0.77, 0.67; before issue 16: 0.67, 0.44)
 RETRIEVAL_FLOORS = {"hit@5": 0.70, "mrr@10": 0.55}
-MOST_REFUSED = 0.19
+MOST_REFUSED = 0.21
 
 
 @pytest.fixture(scope="module")

@@ -129,6 +129,20 @@ def test_code_labels_and_table_rows_are_not_headings():
         assert [text[s:e] for s, e in heading_spans(text)] == [title], title
 
 
+def test_a_texinfo_definitions_name_line_is_a_heading_and_a_synopsis_is_not():
+    """libtasn1.pdf glued "... use a NULL value for der ." (asn1_length_der's last sentence) to "asn1 octet der",
+    the name line of the next function's entry, so its chunks' paths never named a function."""
+    page = ("The maximum length this function will encode is ASN1_\nMAX_LENGTH_SIZE .\n"
+            "To know the size of the DER encoding use a NULL value for der .\nasn1 octet der\n"
+            "[Function]void asn1_octet_der (const unsigned char * str, int str_len,\nunsigned char * der, int * der_len)\n"
+            "str: the input data.\nCreates a length-value DER encoding for the input data.")
+    assert [page[s:e] for s, e in heading_spans(page)] == ["asn1 octet der"]
+    sentences = [" ".join(page[s:e].split()) for s, e in sentence_spans(page)]
+    assert "To know the size of the DER encoding use a NULL value for der ." in sentences
+    synopsis = "Copy SOURCE to DEST.\ncp -t DIRECTORY\n[OPTION]... SOURCE..."  # a man page's wrapped synopsis
+    assert heading_spans(synopsis) == []
+
+
 def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"

@@ -288,3 +288,34 @@ def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words
     quoted = matched + " The sequence must be at least 512 bytes long."
     assert emphasis(count, matched, quoted) == ["The sequence must be at least 512 bytes long"]
     assert emphasis(count, matched) == []  # "zero" is the question's own; bolding the whole one-clause sentence says nothing
+
+
+OCTET_PAGE = ("asn1 length der\n[Function]void asn1_length_der (unsigned long int len, unsigned char * der, int *\n"
+              "der_len)\nlen: value to convert.\nCreates the DER encoding of the provided length value. The der buffer must "
+              "have\nenough room for the output. The maximum length this function will encode is ASN1_\nMAX_LENGTH_SIZE .\n"
+              "To know the size of the DER encoding use a NULL value for der .\nasn1 octet der\n"
+              "[Function]void asn1_octet_der (const unsigned char * str, int str_len,\nunsigned char * der, int * der_len)\n"
+              "str: the input data.\nCreates a length-value DER encoding for the input data. The DER encoding of the\n"
+              "input data will be placed in the der variable.\nNote that the OCTET STRING tag is not included in the output.")
+
+
+def test_one_functions_sentence_does_not_answer_for_the_next_function_in_a_texinfo_manual(reader) -> None:
+    """libtasn1.pdf states asn1_length_der's largest length, not asn1_octet_der's: the app quoted it for the
+    latter, whose name stood in the next line (now the heading of its entry, which the window does not read)."""
+    text, assessment = answer(reader, "What is the largest length asn1_octet_der will encode?", OCTET_PAGE,
+                              titles=("libtasn1.pdf",))
+    assert "MAX_LENGTH_SIZE" not in text
+    text, _ = answer(reader, "What should I pass as der to asn1_length_der to learn the size of its encoding?", OCTET_PAGE,
+                     titles=("libtasn1.pdf",))
+    assert "use a NULL value for der" in text  # printed "asn1 length der" over its entry, the name still covers it
+    reading = reader.read(ChatRequest("What does asn1_octet_der leave out of its output?", [hit(OCTET_PAGE, 0, "libtasn1.pdf")]))
+    assert not any(c.text.startswith("[Function]") for c in reading.candidates)  # a signature is code, not an answer
+    assert "OCTET STRING tag is not included" in " ".join(c.text for c in reading.answer)
+
+
+def test_an_identifier_is_covered_where_a_pdf_prints_it_without_underscores() -> None:
+    from rag.backends.local.extractive import mentions
+
+    assert mentions("expands every element (asn1 der decoding function).", "asn1_der_decoding")
+    assert mentions("asn1_der_decoding()", "ASN1_DER_DECODING") and not mentions("asn1 der coding", "asn1_der_decoding")
+    assert not mentions("the max length size", "MAX-LENGTH")  # only underscores are read as spaces

@@ -26,7 +26,7 @@ from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import content_terms, squash
+from rag.text import DEFINITION, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
@@ -111,7 +111,7 @@ class Reading:
     def covers(self, c: Candidate) -> bool:
         """Whether the candidate's window holds every required identifier."""
         window = self.passages[c.source].window(c).lower()
-        return all(i.lower() in window for i in self.required)
+        return all(mentions(window, i) for i in self.required)
 
     def features(self) -> list[float]:
         """The answer-level evidence the confidence is fitted on."""
@@ -127,6 +127,13 @@ class Reading:
 
 def covered(needed: Sequence[str], present: set[str]) -> float:
     return sum(t in present for t in needed) / len(needed) if needed else 1.0
+
+
+def mentions(lowered: str, identifier: str) -> bool:
+    """Whether lower-cased text names the identifier, also as a PDF prints it without its underscores
+    ("asn1 der decoding" for asn1_der_decoding: a Texinfo manual's definition lines and running text)."""
+    name = identifier.lower()
+    return name in lowered or ("_" in name and name.replace("_", " ") in lowered)
 
 
 def identifier_cover(identifiers: Sequence[str], text: str) -> float:
@@ -157,6 +164,8 @@ class ExtractiveChatModel:
                     continue  # the tail of a sentence the chunk cut: not quotable on its own
                 if title_line(text, p.hit.chunk.title):
                     continue  # a man page's name line: its title, as a heading is
+                if DEFINITION.match(text):
+                    continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
                 if (start, end) not in headings and quotable(text) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))

@@ -67,8 +67,11 @@ class Passage:
         return before[-1] if before else self.hit.chunk.section.rsplit(" > ", 1)[-1]  # the path's last heading
 
     def window(self, c: Placed) -> str:
-        """A candidate with its heading and the sentences either side: the evidence its terms are looked up in."""
-        return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, self.sentence(c.position + 1)])
+        """A candidate with its heading and the sentences either side, within its section (a heading after it
+        starts another): the evidence its terms are looked up in."""
+        after = c.position + 1
+        following = self.sentence(after) if after < len(self.spans) and self.spans[after] not in self.headings else ""
+        return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, following])
 
 
 def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
