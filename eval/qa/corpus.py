@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import sys
+import zipfile
 from pathlib import Path
 
 from eval.errors import EvalError
@@ -46,6 +47,19 @@ def licence_docx(text: str) -> bytes:
             document.add_paragraph(" ".join(paragraph.split()))
     out = io.BytesIO()
     document.save(out)
+    return fixed_zip_times(out.getvalue())
+
+
+def fixed_zip_times(package: bytes) -> bytes:
+    """The same package with every member dated 1980-01-01: python-docx dates them with the time of saving, so
+    each run wrote different bytes, and a benchmark run on an existing index re-ingested the three DOCX licences
+    (re-embedded in other batches, their vectors moved by rounding, and with them a few answers)."""
+    source, out = zipfile.ZipFile(io.BytesIO(package)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type, fixed.external_attr = info.compress_type, info.external_attr
+            target.writestr(fixed, source.read(info.filename))
     return out.getvalue()
 
 

@@ -319,3 +319,11 @@ def test_an_identifier_is_covered_where_a_pdf_prints_it_without_underscores() ->
     assert mentions("expands every element (asn1 der decoding function).", "asn1_der_decoding")
     assert mentions("asn1_der_decoding()", "ASN1_DER_DECODING") and not mentions("asn1 der coding", "asn1_der_decoding")
     assert not mentions("the max length size", "MAX-LENGTH")  # only underscores are read as spaces
+
+
+def test_a_refusal_says_the_value_is_missing_where_only_a_signature_names_the_function(reader) -> None:
+    page = ("asn1 dup node\n[Function]asn1_node asn1_dup_node (asn1 node const src, const char *\nsrc_name)\n"
+            "src: Source asn1 node.\nsrc name: Field name in source node.\nCreate a deep copy of a asn1 node variable.")
+    reading = reader.read(ChatRequest("In which libtasn1 release was asn1_dup_node introduced?", [hit(page, 0, "libtasn1.pdf")]))
+    assert reader.why_not(reading) == "no passage gives a version"  # not "no passage mentions asn1_dup_node"
+    assert reading.confidence == 0.0

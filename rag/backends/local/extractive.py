@@ -299,7 +299,8 @@ class ExtractiveChatModel:
             return "no passage to read"
         if reading.named and not any(c.source in reading.named for c in reading.candidates):
             return "no sentence of the document the question names"
-        if any(reading.covers(c) for c in reading.candidates):
+        text = " ".join(p.text for p in reading.passages.values()).lower()  # a signature names its function too
+        if any(reading.covers(c) for c in reading.candidates) or all(mentions(text, i) for i in reading.required):
             return f"no passage gives a {WANTED.get(reading.question.value_needed, reading.question.kind)}"
         return "no passage mentions " + ", ".join(reading.required)
 
