@@ -104,6 +104,11 @@ class Reading:
         return self.explicit or {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
 
     @functools.cached_property
+    def text(self) -> str:
+        """Every passage's text, lower-cased: where the question's names are looked for."""
+        return " ".join(p.text for p in self.passages.values()).lower()
+
+    @functools.cached_property
     def required(self) -> list[str]:
         """The question's identifiers an answer must contain (see Question.required)."""
         return self.question.required([p.hit.chunk.title for p in self.passages.values()])
@@ -266,7 +271,7 @@ class ExtractiveChatModel:
     def unmentioned(reading: Reading) -> list[str]:
         """Names in the question ("Project Falcon", the "ls" of "the ls man page") that no passage, nor
         any passage's document title, mentions: the documents retrieved are not the ones asked about."""
-        text = " ".join(p.text for p in reading.passages.values()).lower()
+        text = reading.text
         titles = set().union(*(title_words(p.hit.chunk.title) for p in reading.passages.values()))
         words = set(re.findall(r"[\w+-]+", text))
         known = words | titles
@@ -299,8 +304,8 @@ class ExtractiveChatModel:
             return "no passage to read"
         if reading.named and not any(c.source in reading.named for c in reading.candidates):
             return "no sentence of the document the question names"
-        text = " ".join(p.text for p in reading.passages.values()).lower()  # a signature names its function too
-        if any(reading.covers(c) for c in reading.candidates) or all(mentions(text, i) for i in reading.required):
+        named = all(mentions(reading.text, i) for i in reading.required)  # a signature names its function too
+        if named or any(reading.covers(c) for c in reading.candidates):
             return f"no passage gives a {WANTED.get(reading.question.value_needed, reading.question.kind)}"
         return "no passage mentions " + ", ".join(reading.required)
 
