@@ -72,7 +72,7 @@ class Chunker:
             for start, end in self.page_spans(page):
                 if not page.text[start:end].strip():
                     continue
-                while headings and headings[0][0] < start:
+                while headings and headings[0][0] <= start:
                     trail.append(headings.pop(0)[1])
                 chunks.append(Chunk(
                     chunk_id=f"{document.doc_id}:{len(chunks):05d}", doc_id=document.doc_id,

@@ -213,9 +213,9 @@ def test_chunks_carry_the_heading_path_across_pages(settings):
     doc = Document("d", "libtasn1.pdf", "pdf", "x", 1, "me", "")
     chunker = Chunker(HashEmbedder(), 8, 0)
     sections = {c.text.split("\n")[0]: c.section for c in chunker.chunk(doc, pages)}
-    assert sections["1 Introduction"] == ""  # its own heading is in its text
+    assert sections["1 Introduction"] == "1 Introduction"  # a chunk that opens with a heading sits under it
     assert sections["They read files and write them back in several encodings."] == "1 Introduction > 2 Utilities"
-    assert sections["2.1 Invoking asn1Parser"] == "1 Introduction > 2 Utilities"  # a chunk's own heading is its text
+    assert sections["2.1 Invoking asn1Parser"] == "2 Utilities > 2.1 Invoking asn1Parser"
     assert sections["More text on the tools here."] == "2 Utilities > 2.1 Invoking asn1Parser"  # the header is furniture
 
 
