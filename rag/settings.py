@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         "of the question's term weight (IDF), BM25 is matching incidental words (a paraphrase), so that question is "
         "ranked by the dense score alone; BM25's candidates are still rescored. 0: always fuse."
     )
+    named_headings: bool = Field(
+        True, description="Hybrid search: chunks under a heading that the question names in code form "
+        "(\"asn1_read_value\" for a manual's \"asn1 read value\" entry) rank first, in fused order. Azure AI Search "
+        "finds them with one more query, a phrase on the heading path."
+    )
     sentence_share: float = Field(
         0.5, ge=0.0, le=1.0, description="Local index: share of a chunk's best-matching sentence in its dense score, "
         "the rest being the whole chunk's cosine. Each sentence is embedded at ingest (about 2x the embedding time, "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•\u2022]\s)")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
@@ -144,3 +145,23 @@ def content_terms(text: str) -> list[str]:
 
 def squash(text: str) -> str:
     return " ".join(text.split())
+
+
+CODE_NAME = re.compile(r"\b[A-Za-z]\w*_\w*[A-Za-z0-9]\b|\b[a-z]+[0-9]*[A-Z]\w*\b")  # snake_case, camelCase
+
+
+def code_names(text: str) -> list[str]:
+    """The names in code form a question gives: "asn1_read_value", "asn1Parser" (a heading may be one)."""
+    return list(dict.fromkeys(m.group() for m in CODE_NAME.finditer(text)))
+
+
+def spoken(name: str) -> str:
+    """A name as a manual's heading may print it: "asn1_read_value" and "asn1 read  value" -> "asn1 read value"."""
+    return " ".join(name.replace("_", " ").lower().split())
+
+
+def under_heading(section: str, names: Sequence[str]) -> bool:
+    """Whether a chunk's heading path ends with one of the names: "asn1 write value > asn1 read value" is under
+    "asn1_read_value" (not under "asn1_write_value": the path's last heading is the chunk's own entry)."""
+    last = spoken(section.rsplit(" > ", 1)[-1])
+    return bool(last) and any(spoken(name) == last for name in names)

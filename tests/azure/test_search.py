@@ -86,6 +86,18 @@ def test_hybrid_query_is_one_request_with_text_vector_and_scope(service):
     assert body["debug"] == "vector" and "queryType" not in body
 
 
+def test_a_name_in_code_form_is_looked_up_in_the_heading_paths_within_scope(service):
+    index = make_index(service)
+    index.upsert(*make_doc("tasn", "alice"))
+    index.search("What does asn1_read_value return?", EMBED.embed(["x"])[0], 5, ALICE, doc_ids=["tasn"])
+    hybrid, named = service.bodies("/docs/search.post.search")[-2:]
+    assert named["search"] == '"asn1 read value"' and named["searchFields"] == "section"
+    assert named["filter"] == hybrid["filter"] and "vectorQueries" not in named
+    calls = len(service.bodies("/docs/search.post.search"))
+    index.search("What does the reader return?", EMBED.embed(["x"])[0], 5, ALICE)  # no name: one request
+    assert len(service.bodies("/docs/search.post.search")) == calls + 1
+
+
 def test_semantic_query_asks_for_captions(service):
     index = make_index(service, azure_semantic=True)
     index.upsert(*make_doc("tasn", "alice"))

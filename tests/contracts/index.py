@@ -1,5 +1,7 @@
 """Every Index passes these. Subclasses supply `index` (empty, vectors of 64 dims)."""
 
+from dataclasses import replace
+
 import pytest
 
 from rag.errors import Forbidden, NotFound
@@ -123,6 +125,22 @@ class IndexContract:
     def test_chunks_in_page_order_and_count(self, filled):
         assert [c.page for c in filled.chunks("tasn", ALICE)] == [1, 2]
         assert filled.count() == 6
+
+    def test_the_entry_a_question_names_in_code_form_leads_hybrid_search(self, index):
+        texts = ["Reading a DER value: what length in bytes it gives back.", "BOOLEAN: TRUE or FALSE, LEN=5 or LEN=6.",
+                 "Also returns the type of the element."]
+        sections = ["asn1 write value > asn1 length der", "asn1 write value > asn1 read value",
+                    "asn1 read value > asn1 read value type"]
+        doc, chunks, vectors = make_doc("entries", "alice", texts=texts)
+        index.upsert(doc, [replace(c, section=s) for c, s in zip(chunks, sections, strict=True)], vectors)
+        question = "What length in bytes does asn1_read_value give back when reading a DER value?"
+        index.settings.named_headings = False
+        assert search(index, question, ALICE, k=3)[0].chunk.chunk_id == "entries-0"  # the words match another entry
+        index.settings.named_headings = True
+        hits = search(index, question, ALICE, k=3)
+        assert [h.chunk.chunk_id for h in hits][:2] == ["entries-1", "entries-0"]  # not asn1_read_value_type's
+        assert search(index, question, CAROL, k=3) == []  # scoped like every search
+        assert search(index, question, ALICE, k=3, mode="bm25")[0].chunk.chunk_id == "entries-0"  # hybrid only
 
     def test_odd_query_text_does_not_raise(self, filled):
         for text in ['"unbalanced', "a:b OR (", "title:x AND", "*", "\\", "   "]:

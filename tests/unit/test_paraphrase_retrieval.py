@@ -204,6 +204,44 @@ def test_a_question_bm25_matches_only_by_its_asking_words_is_ranked_by_meaning(s
     assert lexical[0].chunk.chunk_id == "d1:asking"
 
 
+# --- an entry the question names in code form
+def entries_index(settings) -> LocalHybridIndex:
+    """A manual's two function entries; the dense side prefers the wrong one for the question below."""
+    settings.sentence_share = 0.0
+    index = LocalHybridIndex(settings)
+    texts = {"length": ("asn1 write value > asn1 length der", "Returns the length of a DER encoded value in bytes."),
+             "read": ("asn1 write value > asn1 read value", "BOOLEAN: VALUE will be TRUE or FALSE and LEN=5 or LEN=6."),
+             "type": ("asn1 read value > asn1 read value type", "Also returns the type of the element read.")}
+    vectors = {"length": unit(1, 0.2, 0), "read": unit(0.4, 1, 0), "type": unit(0.6, 1, 0)}
+    doc = Document("d1", "libtasn1.pdf", "pdf", "x", 1, "me", "")
+    chunks = [Chunk(f"d1:{k}", "d1", t, 1, 0, len(t), section=s, title="libtasn1.pdf", owner="me")
+              for k, (s, t) in texts.items()]
+    index.upsert_many([(doc, chunks, np.stack([vectors[k] for k in texts]))])
+    return index
+
+
+def test_the_entry_a_question_names_in_code_form_ranks_first(settings):
+    index = entries_index(settings)
+    question, qv = "After fetching a true/false field with asn1_read_value, how many bytes is the size?", unit(1, 0, 0)
+    assert index.under_named_heading(question, ME) == {"d1:read"}  # not asn1_read_value_type's entry below it
+    assert index.under_named_heading("how many bytes is a true/false field?", ME) == set()
+    assert index.under_named_heading(question, Principal("someone else")) == set()  # scoped like every search
+    ranked = [h.chunk.chunk_id for h in index.search(question, qv, 3, ME)]
+    assert ranked == ["d1:read", "d1:length", "d1:type"]  # the entry leads; the fused order stands after it
+    settings.named_headings = False
+    assert [h.chunk.chunk_id for h in index.search(question, qv, 3, ME)][0] == "d1:length"
+    settings.named_headings = True
+    assert [h.chunk.chunk_id for h in index.search(question, qv, 3, ME, mode="vector")][0] == "d1:length"
+
+
+def test_code_names_and_how_a_heading_prints_them():
+    from rag.text import code_names, spoken
+    assert code_names("Does asn1_read_value or asn1Parser, not ASN1_SUCCESS's _x, read a --flag?") == [
+        "asn1_read_value", "asn1Parser", "ASN1_SUCCESS"]
+    assert code_names("What does the library read?") == []
+    assert spoken("asn1_read_value") == spoken("asn1 read  value") == "asn1 read value"
+
+
 # --- the heading path and what the embedder reads
 def test_chunks_carry_the_heading_path_across_pages(settings):
     pages = [Page(1, "1 Introduction\nThis library parses schemas.\n\n2 Utilities\nThree programs ship with it."),

@@ -41,6 +41,7 @@ from rag.backends.azure.search_schema import (
 from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
 from rag.protocols import Upsert
 from rag.settings import Settings
+from rag.text import code_names, spoken, under_heading
 from rag.types import RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
 
 T = TypeVar("T")
@@ -52,7 +53,8 @@ READER, WRITER, ADMIN = "Search Index Data Reader", "Search Index Data Contribut
 MAX_BATCH_DOCS = 1000
 MAX_BATCH_BYTES = 15 * 1024 * 1024
 PAGE = 1000  # the most results one search request returns; listings page by key range, never by `skip`
-RETRYABLE_STATUS = {409, 422, 429, 503}  # per-record statuses the service says to retry
+RETRYABLE_STATUS = {409, 422, 429, 503}
+NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)  # per-record statuses the service says to retry
 
 
 class SafeToRepeatRetryPolicy(RetryPolicy):
@@ -253,6 +255,12 @@ class AzureSearchIndex:
         vector = vector if use_vector else None
         request = {"search_text": query or None, "filter": chunk_filter(principal, doc_ids), "top": k,
                    "select": CHUNK_FIELDS, **({"search_fields": SEARCH_FIELDS} if query else {})}
+        hits = self._ranked(request, query, vector, k)
+        if mode == "hybrid" and self.settings.named_headings:
+            hits = lead(hits, self.under_named_heading(text, principal, doc_ids))[:k]
+        return hits
+
+    def _ranked(self, request: dict[str, Any], query: str, vector: np.ndarray | None, k: int) -> list[Hit]:
         semantic = bool(query) and vector is not None and self.settings.azure_semantic
         if semantic:
             try:
@@ -265,6 +273,18 @@ class AzureSearchIndex:
             **request, **self._query_options(query, vector, k, semantic=False))))
         hits = hits_from(results, bool(query), vector is not None)
         return [skipped(h) for h in hits] if semantic else hits
+
+    def under_named_heading(self, text: str, principal: Principal, doc_ids: Sequence[str] | None = None) -> list[Hit]:
+        """The chunks whose heading path ends with a name the question gives in code form (as the local index:
+        "asn1_read_value" names a manual's "asn1 read value" entry): one phrase query on the heading path."""
+        names = code_names(text)
+        if not names:
+            return []
+        phrases = " ".join(f'"{spoken(name)}"' for name in names)  # letters, digits and spaces only
+        results = self._call(READER, lambda: list(self.client.search(
+            search_text=phrases, search_fields=["section"], filter=chunk_filter(principal, doc_ids),
+            top=NAMED_CHUNKS, select=CHUNK_FIELDS)))
+        return [h for h in hits_from(results, True, False) if under_heading(h.chunk.section, names)]
 
     def _semantic_refused(self, exc: HttpResponseError) -> bool:
         """Quota spent, plan off, or a transient failure: the plain hybrid query answers this request.
@@ -292,6 +312,14 @@ class AzureSearchIndex:
             else:
                 options["debug"] = "vector"  # per-retriever subscores, so hits can say how each ranked them
         return options
+
+
+def lead(hits: list[Hit], named: list[Hit]) -> list[Hit]:
+    """The named entry's chunks first (those the hybrid query ranked, in its order, then the others), then the rest."""
+    ids = {h.chunk.chunk_id for h in named}
+    ranked = [h for h in hits if h.chunk.chunk_id in ids]
+    seen = {h.chunk.chunk_id for h in ranked}
+    return ranked + [h for h in named if h.chunk.chunk_id not in seen] + [h for h in hits if h.chunk.chunk_id not in ids]
 
 
 def skipped(hit: Hit) -> Hit:

@@ -21,12 +21,13 @@ from rag.errors import BackendUnavailable, Forbidden, NotFound
 from rag.fusion import convex, rrf
 from rag.protocols import Upsert
 from rag.settings import Settings
-from rag.text import dehyphenate
+from rag.text import code_names, dehyphenate, spoken, under_heading
 from rag.types import Chunk, Document, Hit, Mode, Principal
 
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
+NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
 BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 # tantivy's "en_stem" tokenizer, the one the text field is indexed with, for reading a question's terms as BM25 does
 EN_STEM = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -178,26 +179,44 @@ class LocalHybridIndex:
         weight = sum(idf.values())
         return float(sum(idf[t] for t in terms & held) / weight) if weight > 0 else 0.0
 
+    def under_named_heading(self, text: str, principal, doc_ids=None) -> set[str]:
+        """Ids of the chunks whose heading path ends with a name the question gives in code form: "what does
+        asn1_read_value return" names the manual's "asn1 read value" entry, whichever words it is asked in."""
+        found: set[str] = set()
+        for name in code_names(text):
+            words = EN_STEM.analyze(spoken(name))
+            if not words:
+                continue
+            query = (tantivy.Query.phrase_query(self.schema, "section", words) if len(words) > 1
+                     else self._term("section", words[0]))
+            found.update(first(fields, "id") for _, fields in self._find("chunk", principal, doc_ids, query, NAMED_CHUNKS)
+                         if under_heading(first(fields, "section", ""), [name]))
+        return found
+
     def search(self, text, vector, k, principal, mode: Mode = "hybrid", doc_ids=None) -> list[Hit]:
         self._refresh()
         depth = max(self.settings.candidates, k)
+        s = self.settings
         with self._lock:
             bm25, best = self._bm25(text, principal, doc_ids, depth) if mode in ("hybrid", "bm25") else ([], {})
             dense = []
             if mode in ("hybrid", "vector") and vector is not None:
                 dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
-            s = self.settings
-            if dense and (s.sentence_share > 0 or (s.fusion == "convex" and bm25)):
-                # every candidate of either list gets a dense score, at chunk and sentence grain
-                candidates = list(dict.fromkeys([i for i, _ in bm25] + [i for i, _ in dense]))
+            named = self.under_named_heading(text, principal, doc_ids) if mode == "hybrid" and s.named_headings else set()
+            if dense and (s.sentence_share > 0 or (s.fusion == "convex" and bm25) or named):
+                # every candidate of either list, and each chunk of a named entry, gets a dense score
+                candidates = list(dict.fromkeys([i for i, _ in bm25] + [i for i, _ in dense] + sorted(named)))
                 dense = self.vectors.rescore(vector, candidates, s.sentence_share)
             if s.fusion == "convex":
                 share = s.vector_share if bm25 and dense else float(bool(dense))
                 if bm25 and dense and s.lexical_floor > 0 and self.lexical_cover(text, best) < s.lexical_floor:
                     share = 1.0  # a paraphrase: BM25's scores are noise, its candidates still count
-                fused = convex(bm25, dense, share)[:k]
+                fused = convex(bm25, dense, share)
             else:
-                fused = rrf(bm25, dense, s.rrf_k, s.bm25_weight, s.vector_weight)[:k]
+                fused = rrf(bm25, dense, s.rrf_k, s.bm25_weight, s.vector_weight)
+            if named:  # the entry the question names leads; the fused order stands within and after it
+                fused.sort(key=lambda f: f.key not in named)
+            fused = fused[:k]
         stored = {first(f, "id"): f for _, f in self._find_ids([f.key for f in fused])} if fused else {}
         return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score)
                 for f in fused if f.key in stored]
