@@ -9,6 +9,7 @@ Kind = Literal["pdf", "docx", "txt", "image"]  # image: PNG, JPEG or TIFF, read 
 Mode = Literal["hybrid", "bm25", "vector"]
 PRIVATE = ""  # the collection of a document that only its owner sees
 RERANK_SKIPPED = "rerank-skipped"  # Hit flag: the semantic ranker refused, so this is plain hybrid order
+NAMED_ENTRY = "named entry"  # Hit flag: under the heading the question names in code form; it leads the ranking
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from rag.errors import Forbidden, NotFound
-from rag.types import Chunk, Document, Principal
+from rag.types import NAMED_ENTRY, Chunk, Document, Principal
 from tests.fakes import HashEmbedder
 
 ALICE = Principal("alice", "Alice", groups=("finance",))
@@ -139,6 +139,7 @@ class IndexContract:
         index.settings.named_headings = True
         hits = search(index, question, ALICE, k=3)
         assert [h.chunk.chunk_id for h in hits][:2] == ["entries-1", "entries-0"]  # not asn1_read_value_type's
+        assert [NAMED_ENTRY in h.flags for h in hits] == [True, False, False]  # the inspector says why it leads
         assert search(index, question, CAROL, k=3) == []  # scoped like every search
         assert search(index, question, ALICE, k=3, mode="bm25")[0].chunk.chunk_id == "entries-0"  # hybrid only
 

@@ -42,7 +42,7 @@ from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
 from rag.protocols import Upsert
 from rag.settings import Settings
 from rag.text import code_names, spoken, under_heading
-from rag.types import RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
+from rag.types import NAMED_ENTRY, RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -319,7 +319,8 @@ def lead(hits: list[Hit], named: list[Hit]) -> list[Hit]:
     ids = {h.chunk.chunk_id for h in named}
     ranked = [h for h in hits if h.chunk.chunk_id in ids]
     seen = {h.chunk.chunk_id for h in ranked}
-    return ranked + [h for h in named if h.chunk.chunk_id not in seen] + [h for h in hits if h.chunk.chunk_id not in ids]
+    leading = [replace(h, flags=(*h.flags, NAMED_ENTRY)) for h in ranked + [h for h in named if h.chunk.chunk_id not in seen]]
+    return leading + [h for h in hits if h.chunk.chunk_id not in ids]
 
 
 def skipped(hit: Hit) -> Hit:

@@ -22,7 +22,7 @@ from rag.fusion import convex, rrf
 from rag.protocols import Upsert
 from rag.settings import Settings
 from rag.text import code_names, dehyphenate, spoken, under_heading
-from rag.types import Chunk, Document, Hit, Mode, Principal
+from rag.types import NAMED_ENTRY, Chunk, Document, Hit, Mode, Principal
 
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
@@ -218,8 +218,8 @@ class LocalHybridIndex:
                 fused.sort(key=lambda f: f.key not in named)
             fused = fused[:k]
         stored = {first(f, "id"): f for _, f in self._find_ids([f.key for f in fused])} if fused else {}
-        return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score)
-                for f in fused if f.key in stored]
+        return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score,
+                    flags=(NAMED_ENTRY,) if f.key in named else ()) for f in fused if f.key in stored]
 
     def _find_ids(self, ids: Sequence[str]):
         searcher = self.index.searcher()
