@@ -311,6 +311,13 @@ def test_one_functions_sentence_does_not_answer_for_the_next_function_in_a_texin
     reading = reader.read(ChatRequest("What does asn1_octet_der leave out of its output?", [hit(OCTET_PAGE, 0, "libtasn1.pdf")]))
     assert not any(c.text.startswith("[Function]") for c in reading.candidates)  # a signature is code, not an answer
     assert "OCTET STRING tag is not included" in " ".join(c.text for c in reading.answer)
+    reading = reader.read(ChatRequest("What does asn1_length_der do with the provided length value?",
+                                      [hit(OCTET_PAGE, 0, "libtasn1.pdf")]))
+    quoted = [c.text for c in reading.answer]
+    assert quoted[:2] == ["len: value to convert.", "Creates the DER encoding of the provided length value."]
+    assert not any("[Function]" in q for q in quoted)  # the signature is code: the window quotes what follows it
+    clean = reading.passages[1].text
+    assert all(clean[c.start:c.end] == c.text for c in reading.answer)  # offsets still mark the quoted text
 
 
 def test_an_identifier_is_covered_where_a_pdf_prints_it_without_underscores() -> None:

@@ -26,7 +26,7 @@ from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import DEFINITION, content_terms, squash
+from rag.text import DEFINITION, SIGNATURE, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
@@ -144,6 +144,17 @@ def mentions(lowered: str, identifier: str) -> bool:
 def identifier_cover(identifiers: Sequence[str], text: str) -> float:
     lowered = text.lower()
     return sum(i.lower() in lowered for i in identifiers) / len(identifiers) if identifiers else 1.0
+
+
+def prose(p: Passage, i: int) -> tuple[int, int]:
+    """Sentence `i`'s span without a Texinfo signature at its head: "[Function]void asn1_print_structure (FILE *
+    out, ...)" is code, but the parameters' descriptions glued after it ("mode: specify how much ...") may answer."""
+    start, end = p.spans[i]
+    signature = SIGNATURE.match(p.text, start)
+    if signature is None or signature.end() > end:
+        return start, end
+    rest = p.text[signature.end():end]
+    return min(end, signature.end() + len(rest) - len(rest.lstrip())), end
 
 
 class ExtractiveChatModel:
@@ -323,8 +334,8 @@ class ExtractiveChatModel:
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
 
-        def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one
-            return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i)
+        def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature)
+            return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < prose(p, i)[1]
 
         keep = []
         for i in positions:
@@ -342,7 +353,7 @@ class ExtractiveChatModel:
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
-        return [Candidate(best.source, i, *p.spans[i], p.sentence(i), p.hit) for i in keep]
+        return [Candidate(best.source, i, start, end, p.text[start:end], p.hit) for i in keep for start, end in [prose(p, i)]]
 
     def second(self, reading: Reading) -> list[Candidate]:
         """The next-best sentence that can answer, when the reader is nearly as sure of it as of the best."""
