@@ -11,7 +11,7 @@ from rag.backends.local.blobs import FilesystemBlobStore
 from rag.engine import Engine
 from rag.errors import BackendUnavailable, ConfigError
 from rag.settings import Settings
-from rag.types import RERANK_SKIPPED, Principal
+from rag.types import NAMED_ENTRY, RERANK_SKIPPED, Principal
 from tests.azure.fake_openai import FakeCredential
 from tests.azure.fake_search import FakeSearchService, ODataFilter, with_defaults
 from tests.azure.live import live_settings
@@ -93,6 +93,13 @@ def test_a_name_in_code_form_is_looked_up_in_the_heading_paths_within_scope(serv
     hybrid, named = service.bodies("/docs/search.post.search")[-2:]
     assert named["search"] == '"asn1 read value"' and named["searchFields"] == "section"
     assert named["filter"] == hybrid["filter"] and "vectorQueries" not in named
+    index.upsert(*make_doc("entries", "alice", texts=["Its size in bytes.", "What does a value lookup return?"]))
+    service.docs[record_key("chunk", "entries-0")]["section"] = "asn1 write value > asn1 read value"
+    question = "What does asn1_read_value return?"
+    assert search(index, question, ALICE, k=1, mode="bm25")[0].chunk.chunk_id == "entries-1"
+    hits = index.search(question, EMBED.embed([question])[0], 1, ALICE, doc_ids=["entries"])
+    assert [h.chunk.chunk_id for h in hits] == ["entries-0"] and NAMED_ENTRY in hits[0].flags
+    assert hits[0].bm25_rank is None  # the hybrid query did not rank it: the inspector shows no rank of its own
     calls = len(service.bodies("/docs/search.post.search"))
     index.search("What does the reader return?", EMBED.embed(["x"])[0], 5, ALICE)  # no name: one request
     assert len(service.bodies("/docs/search.post.search")) == calls + 1

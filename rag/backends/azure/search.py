@@ -319,7 +319,8 @@ def lead(hits: list[Hit], named: list[Hit]) -> list[Hit]:
     ids = {h.chunk.chunk_id for h in named}
     ranked = [h for h in hits if h.chunk.chunk_id in ids]
     seen = {h.chunk.chunk_id for h in ranked}
-    leading = [replace(h, flags=(*h.flags, NAMED_ENTRY)) for h in ranked + [h for h in named if h.chunk.chunk_id not in seen]]
+    unranked = [replace(h, bm25_rank=None, bm25_score=None) for h in named if h.chunk.chunk_id not in seen]  # not in
+    leading = [replace(h, flags=(*h.flags, NAMED_ENTRY)) for h in ranked + unranked]  # the hybrid query's ranking
     return leading + [h for h in hits if h.chunk.chunk_id not in ids]
 
 
