@@ -53,8 +53,8 @@ READER, WRITER, ADMIN = "Search Index Data Reader", "Search Index Data Contribut
 MAX_BATCH_DOCS = 1000
 MAX_BATCH_BYTES = 15 * 1024 * 1024
 PAGE = 1000  # the most results one search request returns; listings page by key range, never by `skip`
-RETRYABLE_STATUS = {409, 422, 429, 503}
-NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)  # per-record statuses the service says to retry
+RETRYABLE_STATUS = {409, 422, 429, 503}  # per-record statuses the service says to retry
+NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
 
 
 class SafeToRepeatRetryPolicy(RetryPolicy):
@@ -319,8 +319,9 @@ def lead(hits: list[Hit], named: list[Hit]) -> list[Hit]:
     ids = {h.chunk.chunk_id for h in named}
     ranked = [h for h in hits if h.chunk.chunk_id in ids]
     seen = {h.chunk.chunk_id for h in ranked}
-    unranked = [replace(h, bm25_rank=None, bm25_score=None) for h in named if h.chunk.chunk_id not in seen]  # not in
-    leading = [replace(h, flags=(*h.flags, NAMED_ENTRY)) for h in ranked + unranked]  # the hybrid query's ranking
+    # a chunk the hybrid query did not return has no BM25 rank of its own (the lookup's is not one)
+    unranked = [replace(h, bm25_rank=None, bm25_score=None) for h in named if h.chunk.chunk_id not in seen]
+    leading = [replace(h, flags=(*h.flags, NAMED_ENTRY)) for h in ranked + unranked]
     return leading + [h for h in hits if h.chunk.chunk_id not in ids]
 
 

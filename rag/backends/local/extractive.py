@@ -335,7 +335,7 @@ class ExtractiveChatModel:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
 
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature)
-            return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < prose(p, i)[1]
+            return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
 
         keep = []
         for i in positions:
