@@ -45,6 +45,8 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("number", "ASN1_MAX_NAME_SIZE is the longest name a node may have.", False),
     ("number", "Use the dircolors(1) command to set it.", False),  # a man page's section names a page, not a value
     ("number", "(1) a consumer product, or (2) anything designed for a dwelling", True),
+    ("number", "The stored data may be zero-length, a one-time pad.", False),  # compound adjectives, not values
+    ("number", "It may return zero even if the length is one.", True),
     ("version", "since libtasn1 3.7 the ider parameters can be omitted", True),
     ("version", "the parameters can be omitted", False),
     ("option", "Use --group-directories-first to list them first.", True),

@@ -15,7 +15,7 @@ NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|tw
 # what a sentence must hold to answer each kind of question
 HOLDS = {
     # not a man page's section reference ("dircolors(1)", "chmod(2)"): that names a page, it gives no value
-    "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b", re.IGNORECASE),
+    "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b(?!-\w)", re.IGNORECASE),
     "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
                        r"October|November|December)\b"),
