@@ -153,9 +153,13 @@ def squash(text: str) -> str:
 CODE_NAME = re.compile(r"\b[A-Za-z]\w*_\w*[A-Za-z0-9]\b|\b[a-z]+[0-9]*[A-Z]\w*\b")  # snake_case, camelCase
 
 
+MAX_CODE_NAMES = 5  # a question names a few; each costs the index one lookup
+
+
 def code_names(text: str) -> list[str]:
-    """The names in code form a question gives: "asn1_read_value", "asn1Parser" (a heading may be one)."""
-    return list(dict.fromkeys(m.group() for m in CODE_NAME.finditer(text)))
+    """The names in code form a question gives: "asn1_read_value", "asn1Parser" (a heading may be one); the
+    first few."""
+    return list(dict.fromkeys(m.group() for m in CODE_NAME.finditer(text)))[:MAX_CODE_NAMES]
 
 
 def spoken(name: str) -> str:

@@ -239,6 +239,7 @@ def test_code_names_and_how_a_heading_prints_them():
     assert code_names("Does asn1_read_value or asn1Parser, not ASN1_SUCCESS's _x, read a --flag?") == [
         "asn1_read_value", "asn1Parser", "ASN1_SUCCESS"]
     assert code_names("What does the library read?") == []
+    assert len(code_names(" ".join(f"name_{i}" for i in range(40)))) == 5  # each name costs a lookup
     assert spoken("asn1_read_value") == spoken("asn1 read  value") == "asn1 read value"
 
 
