@@ -334,3 +334,36 @@ def test_a_refusal_says_the_value_is_missing_where_only_a_signature_names_the_fu
     reading = reader.read(ChatRequest("In which libtasn1 release was asn1_dup_node introduced?", [hit(page, 0, "libtasn1.pdf")]))
     assert reader.why_not(reading) == "no passage gives a version"  # not "no passage mentions asn1_dup_node"
     assert reading.confidence == 0.0
+
+
+GLOB_PAGE = ("Each mime-type node may contain any combination of the following elements, and in any order:\n"
+             "• glob elements have a pattern attribute. Any file whose name matches this pattern will be given this\n"
+             "MIME type (subject to conflicting rules in other files, of course). There is also an optional weight\n"
+             "attribute which is used when resolving conflicts with other glob matches. The default weight value is\n"
+             "50, and the maximum is 100.\n"
+             "KDE’s glob system replaces GNOME’s and ROX’s ext/regex fields, since it is trivial to detect a pattern\n"
+             "in the form ’*.ext’ and store it in an extension hash table internally. The full power of regular\n"
+             "expressions was not being used by either desktop, and glob patterns are more suitable for filename\n"
+             "matching anyway.")
+
+
+def test_a_quote_that_holds_the_value_asked_for_does_not_read_on_into_the_next_paragraph(reader) -> None:
+    """The docs/ screenshot quoted "KDE's glob system replaces ..." after the default weight: a PDF paragraph ends
+    at a short line that ends a sentence, with no blank line."""
+    text, _ = answer(reader, "What is the default weight of a glob pattern?", GLOB_PAGE,
+                     titles=("shared-mime-info-spec.pdf",))
+    assert "default weight value is 50" in text and "KDE" not in text
+    assert "MIME type (subject" not in text  # nor does it read back past the sentence before: the value is quoted
+
+
+def test_paragraphs_end_at_blank_lines_and_short_lines_but_not_inside_a_list() -> None:
+    from rag.backends.local.passage import Passage
+    from rag.text import sentence_spans
+
+    def starts(text: str) -> list[bool]:
+        p = Passage(1, hit(text), text, sentence_spans(text), [])
+        return [p.paragraph_starts(i) for i in range(len(p.spans))]
+
+    assert starts(GLOB_PAGE)[-4:] == [False, False, True, False]  # "KDE’s ..." opens one; wrapped lines do not
+    assert starts("Print the last 10 lines.\n\nWith no FILE, read standard input.") == [False, True]
+    assert starts("Exit status:\n0 if OK,\n\n1 if minor problems,\n\n2 if serious trouble.") == [False, False, False]

@@ -337,17 +337,22 @@ class ExtractiveChatModel:
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature)
             return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
 
+        answered = reading.question.value_needed is not None and holds_kind(best.text, reading.question.value_needed,
+                                                                            reading.question.text)
         keep = []
         for i in positions:
+            if i > best.position and answered and p.paragraph_starts(i):
+                break  # the best sentence holds the value asked for: the next paragraph adds nothing to it
             if i == best.position or neighbour(i):
                 keep.append(i)
             elif i > best.position:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
-        while len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1):
+        while (len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1)
+               and not (answered and p.paragraph_starts(keep[-1] + 1))):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
-        while len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1):
-            keep.insert(0, keep[0] - 1)  # ... and none after it: back
+        while len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered:
+            keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more)
         before = keep[0] - 1
         if neighbour(before) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are

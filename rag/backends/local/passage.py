@@ -42,6 +42,9 @@ def quotable(text: str) -> bool:
     return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
+SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
+
+
 @dataclass
 class Passage:
     """A chunk read into sentences: its clean text, sentence spans and heading."""
@@ -61,6 +64,20 @@ class Passage:
         "gunzip can currently decompress ...")."""
         first = self.sentence(i)
         return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(first) or CONTINUES.match(first))
+
+    def paragraph_starts(self, i: int) -> bool:
+        """Sentence `i` opens a paragraph: the sentence before it ends, and a blank line follows, or its line
+        ends well short of the passage's widest (a PDF's paragraphs often have no blank line between them). A
+        list's items ("0 if OK,\n\n1 if minor problems,") are one paragraph."""
+        if i <= 0 or i >= len(self.spans) or not self.sentence(i - 1).rstrip().endswith((".", "!", "?")):
+            return False
+        gap = self.text[self.spans[i - 1][1]:self.spans[i][0]]
+        if "\n\n" in gap.replace(" ", "").replace("\t", ""):
+            return True
+        if "\n" not in gap:
+            return False
+        line = self.text[self.text.rfind("\n", 0, self.spans[i - 1][1]) + 1:self.spans[i - 1][1]]
+        return len(line) < SHORT_LINE * max(len(x) for x in self.text.split("\n"))
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
