@@ -71,7 +71,7 @@ CAPS = re.compile(r"[A-Z][A-Z0-9'&/-]*[A-Z0-9](?:[ \t]+[A-Z0-9'&/()-]+)*")
 DEFINITION = re.compile(r"\[[A-Z][a-z]+(?: [A-Z]?[a-z]+)?\]")  # not a synopsis's "[OPTION]" or "[FILE]"
 # a definition's signature, up to the line that closes its parameter list: "[Function]void asn1_octet_der (const
 # unsigned char * str, int str_len,\nunsigned char * der, int * der_len)"; the parameters' descriptions follow
-SIGNATURE = re.compile(r"^\[[A-Z][a-z]+(?: [A-Z]?[a-z]+)?\][^\n]*(?:\n[^\n]*){0,3}?\)[ \t]*$", re.MULTILINE)
+SIGNATURE = re.compile(rf"^{DEFINITION.pattern}[^\n]*(?:\n[^\n]*){{0,3}}?\)[ \t]*$", re.MULTILINE)
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
 # "Usage: asn1Parser [OPTION] FILE", "Since: 1.6", "4 CARD32 MIME_TYPE_OFFSET", "Report bugs to: help-libtasn1@gnu.org".

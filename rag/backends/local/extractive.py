@@ -113,6 +113,12 @@ class Reading:
         """The question's identifiers an answer must contain (see Question.required)."""
         return self.question.required([p.hit.chunk.title for p in self.passages.values()])
 
+    def holds_value(self, c: Candidate) -> bool:
+        """Whether the candidate holds a value of the kind the question needs (a number for "how many"...), other
+        than one the question states itself; False when it needs none."""
+        needed = self.question.value_needed
+        return needed is not None and holds_kind(c.text, needed, self.question.text)
+
     def covers(self, c: Candidate) -> bool:
         """Whether the candidate's window holds every required identifier."""
         window = self.passages[c.source].window(c).lower()
@@ -273,10 +279,9 @@ class ExtractiveChatModel:
     @staticmethod
     def can_answer(reading: Reading, c: Candidate) -> bool:
         """Evidence of the asked-for kind (number, version, date, option) that covers the question's identifiers."""
-        needed = reading.question.value_needed
         if reading.named and c.source not in reading.named:
             return False  # another document's sentence, however close, does not answer for the named one
-        return reading.covers(c) and (needed is None or holds_kind(c.text, needed, reading.question.text))
+        return reading.covers(c) and (reading.question.value_needed is None or reading.holds_value(c))
 
     @staticmethod
     def unmentioned(reading: Reading) -> list[str]:
@@ -337,8 +342,7 @@ class ExtractiveChatModel:
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature)
             return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
 
-        answered = reading.question.value_needed is not None and holds_kind(best.text, reading.question.value_needed,
-                                                                            reading.question.text)
+        answered = reading.holds_value(best)
         keep = []
         for i in positions:
             if i > best.position and answered and p.paragraph_starts(i):

@@ -3,6 +3,7 @@ context a sentence is looked up in, and the phrase of a quote that answers (emph
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def quotable(text: str) -> bool:
 
 
 SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass
@@ -72,12 +74,16 @@ class Passage:
         if i <= 0 or i >= len(self.spans) or not self.sentence(i - 1).rstrip().endswith((".", "!", "?")):
             return False
         gap = self.text[self.spans[i - 1][1]:self.spans[i][0]]
-        if "\n\n" in gap.replace(" ", "").replace("\t", ""):
+        if BLANK_LINE.search(gap):
             return True
         if "\n" not in gap:
             return False
         line = self.text[self.text.rfind("\n", 0, self.spans[i - 1][1]) + 1:self.spans[i - 1][1]]
-        return len(line) < SHORT_LINE * max(len(x) for x in self.text.split("\n"))
+        return len(line) < SHORT_LINE * self.widest_line
+
+    @functools.cached_property
+    def widest_line(self) -> int:
+        return max(len(line) for line in self.text.split("\n"))
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
