@@ -33,6 +33,9 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, re
     # an amount asked for by its unit or its extreme
     ("What is the most, in dollars, that the licence lets me charge?", "number"),
     ("What is the longest pattern, in characters, the file allows?", "number"),
+    # a program's exit status is a number
+    ("What return code does gzip give when it hit only a warning?", "number"),
+    ("What exit status does ls finish with on a serious problem?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
@@ -135,3 +138,14 @@ def test_a_spelled_out_acronym_names_its_document_not_the_shorter_one() -> None:
     assert read_question("Under the Mozilla Public License, may I relicense?").names("MPL-2.0.txt")
     gpl = read_question("Under the GNU GPL, must I share the source?")  # an acronym after an acronym stays itself
     assert gpl.names("GPL-3.txt") and not gpl.names("LGPL-2.1.txt")
+
+
+@pytest.mark.parametrize(("question", "program"), [
+    ("With chown, how do I change a file's owner?", "chown"),
+    ("Using gzip, how do I keep the input file?", "gzip"),
+    ("With that, how do I start?", None),  # a stopword, not a program
+    ("With Git's ignore files, what does tar skip?", None),  # capitalised: a name the other rules read
+    ("How do I change a file's owner with chown?", None),  # only a leading "With X," names the subject
+])
+def test_the_program_a_question_opens_with(question: str, program: str | None) -> None:
+    assert read_question(question).program() == program

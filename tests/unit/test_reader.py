@@ -191,6 +191,17 @@ def test_an_identifier_no_source_mentions_is_refused(reader) -> None:
     assert text == NOT_FOUND and assessment.confidence == 0.0
 
 
+def test_a_program_the_question_opens_with_must_be_mentioned(reader) -> None:
+    """"With chown, ...": sources about another program's owner options do not answer for chown."""
+    tar = ("--owner=NAME force NAME as owner for added files. If UID is not supplied, NAME can be either a user "
+           "name or numeric UID.")
+    question = "With chown, how do I change a file's owner only when the current owner is a given user?"
+    reading = reader.read(ChatRequest(question, [hit(tar, 0, "tar.1.txt")]))
+    assert reading.gate == "no passage mentions chown" and reading.confidence == 0.0
+    reading = reader.read(ChatRequest(question.replace("chown", "tar"), [hit(tar, 0, "tar.1.txt")]))
+    assert "tar" not in reading.gate  # the program is there: the question is read as usual
+
+
 def test_a_question_no_source_is_about_is_refused_even_when_a_word_matches(reader) -> None:
     """"1998" occurs in the sources, but no sentence is close to the question in meaning."""
     dated = "The time value 9801011200Z means January 1st, 1998 at 12h 00m Greenwich Mean Time."

@@ -297,6 +297,8 @@ class ExtractiveChatModel:
             return any(p in known for p in parts)
 
         named = [w for w in reading.question.document_names() if not mentioned(w)]
+        program = reading.question.program()
+        named += [program] if program and not mentioned(program) else []
         return list(dict.fromkeys(
             [w for w in reading.question.proper_nouns() if w.lower() not in text and w.lower() not in titles] + named
             + ExtractiveChatModel.not_in_named(reading)))

@@ -37,6 +37,8 @@ KIND_PATTERNS = (  # first match wins
                r"\bnumeric(?:al)?\b|\bin\s+(?:dollars|euros|pounds|bytes|kilobytes|megabytes|seconds|minutes|hours|"
                r"days|weeks|percent|characters)\b|\bwhat\s+is\s+the\s+(?:most|least|highest|lowest|largest|smallest)\b|"
                r"\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
+               # a program's exit status is a number; a C function's "return value" may be a constant's name
+               r"\bexit\s+(?:code|status|value)(?:es|s)?\b|\breturn\s+codes?\b|"
                r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
                r"percentage|proportion|share|stake)\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
@@ -70,6 +72,7 @@ IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
 NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
                     r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
+PROGRAM = re.compile(r"\s*(?:With|Using)\s+([a-z][\w.+-]*)\s*,")  # lower case: a command, not "With Git's ..."
 DOCUMENT_NAME = re.compile(r"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|manual|licen[cs]e|"
                            r"spec(?:ification)?)\b", re.IGNORECASE)
 # words that describe a document rather than name it: "the reference manual", "the user manual", "a software licence"
@@ -172,6 +175,11 @@ class Question:
         first = (WORD.findall(self.text) or [""])[0]
         return [w for w in re.findall(r"(?<![\w-])[A-Z][a-z]+[A-Za-z]*\b", self.text)
                 if w != first and w.lower() not in STOPWORDS and not re.fullmatch(NUMBER_WORDS, w.lower())]
+
+    def program(self) -> str | None:
+        """The program a question opens with ("With chown, how do I ..."), which its answer must be about."""
+        match = PROGRAM.match(self.text)
+        return match.group(1) if match and match.group(1) not in STOPWORDS else None
 
     def document_names(self) -> list[str]:
         """The word that names a document ("the ls man page", "the tar manual", "the BSD licence")."""
