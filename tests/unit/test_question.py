@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.backends.local.question import answer_kind, holds_kind, identifiers, read_question, title_words
+from rag.backends.local.question import answer_kind, holds_kind, identifiers, manual_page, read_question, title_words
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -149,3 +149,8 @@ def test_a_spelled_out_acronym_names_its_document_not_the_shorter_one() -> None:
 ])
 def test_the_program_a_question_opens_with(question: str, program: str | None) -> None:
     assert read_question(question).program() == program
+
+
+def test_a_manual_pages_file_names_its_program() -> None:
+    assert manual_page("tail.1.txt") == "tail" and manual_page("sshd.8") == "sshd" and manual_page("dbus-run-session.1.txt") == "dbus-run-session"
+    assert manual_page("GPL-3.txt") is None and manual_page("libtasn1.pdf") is None and manual_page("MPL-2.0.docx") is None

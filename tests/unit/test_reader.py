@@ -174,6 +174,20 @@ def test_a_man_pages_name_line_is_not_quoted(reader) -> None:
     assert not title_line("-n, --lines=NUM output the last NUM lines", "tail.1.txt")
 
 
+def test_how_to_use_a_program_whose_manual_page_is_read_is_answered_by_an_option(reader) -> None:
+    """A manual page answers "how do I ..." with an option line, not with the page's description of the program."""
+    page = ("Print the last 10 lines of each FILE to standard output. With more than one FILE, precede each with a "
+            "header giving the file name.\n\n-f, --follow output appended data as the file grows;\n\n"
+            "-n, --lines=[+]NUM output the last NUM lines, instead of the last 10; or use -n +NUM to output starting "
+            "with line NUM")
+    question = "With tail, how do I print a file from line 200 through to the end?"
+    reading = reader.read(ChatRequest(question, [hit(page, 0, "tail.1.txt")]))
+    assert reading.wanted == "switch" and reading.candidates[0].text.startswith("-")
+    notes = reader.read(ChatRequest(question, [hit(page, 0, "notes.txt")]))  # no manual page read
+    assert notes.wanted is None and notes.candidates[0].text.startswith("Print the last 10 lines")
+    assert reader.read(ChatRequest("With tail, why is the output late?", [hit(page, 0, "tail.1.txt")])).wanted is None
+
+
 def test_a_switch_question_needs_a_passage_that_names_an_option(reader) -> None:
     """"Which tar switch does the spec recommend ...": the spec's introduction mentions no option, so it is no answer."""
     intro = ("This is version 0.21 of the Shared MIME-info Database specification. Frequently, it is necessary to work "

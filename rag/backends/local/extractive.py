@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.backends.local.passage import Passage, emphasis, junk, passages, quotable, terms_of, title_line
-from rag.backends.local.question import HOLDS, TYPED, Question, holds_kind, read_question, title_words
+from rag.backends.local.question import HOLDS, TYPED, Question, holds_kind, manual_page, read_question, title_words
 from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
@@ -112,6 +112,15 @@ class Reading:
     def required(self) -> list[str]:
         """The question's identifiers an answer must contain (see Question.required)."""
         return self.question.required([p.hit.chunk.title for p in self.passages.values()])
+
+    @functools.cached_property
+    def wanted(self) -> str | None:
+        """The kind of value the evidence should hold: the question's typed kind (a number for "how many"), or
+        an option for "how do I ..." about a program whose manual page is read, which answers with option lines."""
+        if self.question.kind in TYPED:
+            return self.question.kind
+        programs = {manual_page(p.hit.chunk.title) for p in self.passages.values()} - {None}
+        return "switch" if self.question.kind == "procedure" and programs & set(self.question.name_tokens) else None
 
     def holds_value(self, c: Candidate) -> bool:
         """Whether the candidate holds a value of the kind the question needs (a number for "how many"...), other
@@ -224,15 +233,15 @@ class ExtractiveChatModel:
             present = terms_of(window)
             neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
             semantic = similarity.get(id(c), 0.0)
-            typed = question.kind in TYPED
+            wanted = reading.wanted
             c.features.update({
                 "semantic": semantic, "semantic_gap": semantic - best_semantic, "neighbours": max(neighbours),
                 "in_context": in_context.get(id(c), 0.0), "repeated": float(repeats[squash(c.text).lower()] > 1),
                 "junk": junk(c.text),
                 "lexical_window": lexical(present), "rare": covered(question.rare, present),
                 "identifiers": identifier_cover(question.identifiers, window),
-                "typed_miss": float(typed and not holds_kind(c.text, question.kind)),
-                "typed_hit": float(typed and holds_kind(c.text, question.kind)),
+                "typed_miss": float(bool(wanted) and not holds_kind(c.text, wanted)),
+                "typed_hit": float(bool(wanted) and holds_kind(c.text, wanted)),
                 "list_shape": float(question.kind == "list" and bool(HOLDS["list"].search(c.text))),
                 "named": float(c.source in named), "other_named": float(bool(named) and c.source not in named),
                 "rank": 1.0 / c.source, "fused": c.hit.score / top_score,

@@ -72,6 +72,7 @@ IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
 NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
                     r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
+MAN_PAGE = re.compile(r"([\w+-]+)\.[1-9]\w{0,3}(?:\.txt)?", re.IGNORECASE)  # "tail.1.txt", "sshd.8"
 PROGRAM = re.compile(r"\s*(?:With|Using)\s+([a-z][\w.+-]*)\s*,")  # lower case: a command, not "With Git's ..."
 DOCUMENT_NAME = re.compile(r"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|manual|licen[cs]e|"
                            r"spec(?:ification)?)\b", re.IGNORECASE)
@@ -136,6 +137,12 @@ def identifiers(question: str) -> list[str]:
         if len(token) >= 2 and token.lower() not in STOPWORDS | ABBREVIATIONS and not token.isdigit():
             out.append(token)
     return list(dict.fromkeys(out))
+
+
+def manual_page(title: str) -> str | None:
+    """The program a manual page's file documents: "tail.1.txt" -> "tail"; None for any other document."""
+    match = MAN_PAGE.fullmatch(title)
+    return match.group(1).lower() if match else None
 
 
 def title_words(title: str) -> set[str]:
