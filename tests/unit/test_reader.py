@@ -188,6 +188,17 @@ def test_how_to_use_a_program_whose_manual_page_is_read_is_answered_by_an_option
     assert reader.read(ChatRequest("With tail, why is the output late?", [hit(page, 0, "tail.1.txt")])).wanted is None
 
 
+def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
+    """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
+    intro = "The system described in this document lets different programs see the same file as having the same type."
+    rule = "Since many filesystems lack extended attributes, implementations MUST NOT rely on this method."
+    reading = reader.read(ChatRequest("Can software assume every file system keeps a file's type in an attribute?",
+                                      [hit(intro, 0), hit(rule, 1)]))
+    by_text = {c.text: c.features for c in reading.candidates}
+    assert reading.wanted == "rule" and by_text[rule]["typed_hit"] == 1.0 and by_text[intro]["typed_hit"] == 0.0
+    assert by_text[intro]["typed_miss"] == 0.0
+
+
 def test_a_switch_question_needs_a_passage_that_names_an_option(reader) -> None:
     """"Which tar switch does the spec recommend ...": the spec's introduction mentions no option, so it is no answer."""
     intro = ("This is version 0.21 of the Shared MIME-info Database specification. Frequently, it is necessary to work "

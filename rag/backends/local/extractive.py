@@ -115,10 +115,13 @@ class Reading:
 
     @functools.cached_property
     def wanted(self) -> str | None:
-        """The kind of value the evidence should hold: the question's typed kind (a number for "how many"), or
-        an option for "how do I ..." about a program whose manual page is read, which answers with option lines."""
+        """The kind of value the evidence should hold: the question's typed kind (a number for "how many"), a rule
+        for a yes/no question, or an option for "how do I ..." about a program whose manual page is read, which
+        answers with option lines."""
         if self.question.kind in TYPED:
             return self.question.kind
+        if self.question.kind == "yesno":
+            return "rule"
         programs = {manual_page(p.hit.chunk.title) for p in self.passages.values()} - {None}
         return "switch" if self.question.kind == "procedure" and programs & set(self.question.name_tokens) else None
 
@@ -234,14 +237,15 @@ class ExtractiveChatModel:
             neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
             semantic = similarity.get(id(c), 0.0)
             wanted = reading.wanted
+            holds = bool(wanted) and holds_kind(c.text, wanted)
             c.features.update({
                 "semantic": semantic, "semantic_gap": semantic - best_semantic, "neighbours": max(neighbours),
                 "in_context": in_context.get(id(c), 0.0), "repeated": float(repeats[squash(c.text).lower()] > 1),
                 "junk": junk(c.text),
                 "lexical_window": lexical(present), "rare": covered(question.rare, present),
                 "identifiers": identifier_cover(question.identifiers, window),
-                "typed_miss": float(bool(wanted) and not holds_kind(c.text, wanted)),
-                "typed_hit": float(bool(wanted) and holds_kind(c.text, wanted)),
+                "typed_miss": float(bool(wanted) and wanted != "rule" and not holds),
+                "typed_hit": float(holds),
                 "list_shape": float(question.kind == "list" and bool(HOLDS["list"].search(c.text))),
                 "named": float(c.source in named), "other_named": float(bool(named) and c.source not in named),
                 "rank": 1.0 / c.source, "fused": c.hit.score / top_score,

@@ -25,6 +25,10 @@ HOLDS = {
                          r"\w+\(\)|<[\w:-]+>|\B/[\w./-]+|\b\w+\.(?:xml|txt|cache|conf|h|c)\b|\"[^\"]{1,40}\"|'[^']{1,40}'"),
     # a command-line option: what "which switch ..." asks for, where "which function ..." may be answered in words
     "switch": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*"),
+    # a yes/no question is answered by a rule: a sentence that allows, requires or forbids (a soft signal only: a
+    # plain statement of fact may answer too)
+    "rule": re.compile(r"\b(?:must|may|can|cannot|shall|should|not|never|only|required?|allowed|permitted|no)\b",
+                       re.IGNORECASE),
     "list": re.compile(r"(?:[^,;]+[,;]){2,}|:\s*$|:\s|\b\w+(?:,\s*\w+)*,?\s+(?:and|or)\s+\w+|^\s*[-*\u2022]\s", re.MULTILINE),
 }
 KIND_PATTERNS = (  # first match wins
