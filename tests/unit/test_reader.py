@@ -188,6 +188,20 @@ def test_how_to_use_a_program_whose_manual_page_is_read_is_answered_by_an_option
     assert reader.read(ChatRequest("With tail, why is the output late?", [hit(page, 0, "tail.1.txt")])).wanted is None
 
 
+def test_a_description_under_its_option_line_holds_that_option(reader) -> None:
+    """sed's page sets "-i[SUFFIX], --in-place[=SUFFIX]" on a line of its own, the description below it: the
+    description stands for the option, for a "which switch" question and for a "how do I" one."""
+    page = ("-n, --quiet, --silent\n\nsuppress automatic printing of pattern space\n\n-i[SUFFIX], --in-place[=SUFFIX]\n\n"
+            "edit files in place (makes backup if SUFFIX supplied)")
+    reading = reader.read(ChatRequest("Which switch makes sed edit files in place?", [hit(page, 0, "sed.1.txt")]))
+    assert not reading.gate and reading.candidates[0].text.startswith("edit files in place")
+    assert "-i[SUFFIX]" in " ".join(c.text for c in reading.answer)
+    reading = reader.read(ChatRequest("How do I have sed change a file directly?", [hit(page, 0, "sed.1.txt")]))
+    assert reading.wanted == "switch" and all(c.features["typed_hit"] == 1.0 for c in reading.candidates)
+    passage = reading.passages[1]
+    assert [passage.term(i) for i in range(len(passage.spans))] == ["", "-n, --quiet, --silent", "", "-i[SUFFIX], --in-place[=SUFFIX]"]
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

@@ -129,7 +129,12 @@ class Reading:
         """Whether the candidate holds a value of the kind the question needs (a number for "how many"...), other
         than one the question states itself; False when it needs none."""
         needed = self.question.value_needed
-        return needed is not None and holds_kind(c.text, needed, self.question.text)
+        return needed is not None and holds_kind(self.evidence(c), needed, self.question.text)
+
+    def evidence(self, c: Candidate) -> str:
+        """The candidate's text, after the option line it describes (a description alone names no option)."""
+        term = self.passages[c.source].term(c.position)
+        return f"{term} {c.text}" if term else c.text
 
     def covers(self, c: Candidate) -> bool:
         """Whether the candidate's window holds every required identifier."""
@@ -237,7 +242,7 @@ class ExtractiveChatModel:
             neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
             semantic = similarity.get(id(c), 0.0)
             wanted = reading.wanted
-            holds = bool(wanted) and holds_kind(c.text, wanted)
+            holds = bool(wanted) and holds_kind(reading.evidence(c), wanted)
             c.features.update({
                 "semantic": semantic, "semantic_gap": semantic - best_semantic, "neighbours": max(neighbours),
                 "in_context": in_context.get(id(c), 0.0), "repeated": float(repeats[squash(c.text).lower()] > 1),

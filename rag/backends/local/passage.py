@@ -25,6 +25,7 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
 # a man page's name line: "tail - output the last part of files", "gzip, gunzip, zcat - compress or expand files"
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
+OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 
@@ -84,6 +85,12 @@ class Passage:
     @functools.cached_property
     def widest_line(self) -> int:
         return max(len(line) for line in self.text.split("\n"))
+
+    def term(self, i: int) -> str:
+        """The option line sentence `i` describes, where a manual page sets it on a line of its own above the
+        description ("-i[SUFFIX], --in-place[=SUFFIX]" above "edit files in place ..."); else ""."""
+        before = self.sentence(i - 1) if i > 0 else ""
+        return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
