@@ -153,4 +153,5 @@ def test_the_program_a_question_opens_with(question: str, program: str | None) -
 
 def test_a_manual_pages_file_names_its_program() -> None:
     assert manual_page("tail.1.txt") == "tail" and manual_page("sshd.8") == "sshd" and manual_page("dbus-run-session.1.txt") == "dbus-run-session"
+    assert manual_page("report.2024.txt") is None and manual_page("openssl.1ssl") == "openssl"
     assert manual_page("GPL-3.txt") is None and manual_page("libtasn1.pdf") is None and manual_page("MPL-2.0.docx") is None

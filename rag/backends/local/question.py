@@ -76,7 +76,7 @@ IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
 NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
                     r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
-MAN_PAGE = re.compile(r"([\w+-]+)\.[1-9]\w{0,3}(?:\.txt)?", re.IGNORECASE)  # "tail.1.txt", "sshd.8"
+MAN_PAGE = re.compile(r"([\w+-]+)\.[1-9][a-z]{0,4}(?:\.txt)?", re.IGNORECASE)  # "tail.1.txt", "sshd.8", "openssl.1ssl"
 PROGRAM = re.compile(r"\s*(?:With|Using)\s+([a-z][\w.+-]*)\s*,")  # lower case: a command, not "With Git's ..."
 DOCUMENT_NAME = re.compile(r"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|manual|licen[cs]e|"
                            r"spec(?:ification)?)\b", re.IGNORECASE)
