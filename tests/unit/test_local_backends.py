@@ -42,6 +42,36 @@ class TestLocalHybridIndex(IndexContract):
         reopened = LocalHybridIndex(settings)
         assert search(reopened, "DER encoding INTEGER", ALICE, mode="vector")[0].chunk.chunk_id == "tasn-0"
 
+    def test_bm25_runs_beside_the_vector_scan_with_the_same_result(self, filled, monkeypatch):
+        """Hybrid search hands BM25 to a worker thread while it scans the vectors; the ranking is the one a
+        sequential search gives, and a BM25 failure still reaches the caller."""
+        from concurrent.futures import Future
+
+        import rag.backends.local.index as module
+
+        threads = []
+
+        class Inline:  # BM25 in the caller's thread, as before the pool
+            def submit(self, fn, *args):
+                threads.append("caller")
+                future = Future()
+                future.set_result(fn(*args))
+                return future
+
+        pooled = [(h.chunk.chunk_id, round(h.score, 6)) for h in search(filled, "DER encoding INTEGER", ALICE)]
+        monkeypatch.setattr(module, "LEXICAL", Inline())
+        inline = [(h.chunk.chunk_id, round(h.score, 6)) for h in search(filled, "DER encoding INTEGER", ALICE)]
+        assert pooled == inline and threads == ["caller"] and pooled[0][0] == "tasn-0"
+        monkeypatch.undo()
+
+        def broken(*args):
+            raise RuntimeError("bm25 failed")
+
+        monkeypatch.setattr(filled, "_bm25", broken)
+        with pytest.raises(RuntimeError, match="bm25 failed"):
+            search(filled, "DER encoding INTEGER", ALICE)
+        assert search(filled, "DER encoding INTEGER", ALICE, mode="vector")  # the vector side does not need it
+
     def test_upsert_waits_for_a_busy_writer_then_fails_clearly(self, filled, settings):
         from rag.errors import BackendUnavailable
 

@@ -10,6 +10,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
@@ -28,6 +29,9 @@ WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
 NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
+# BM25 runs beside the vector scan: both release the GIL, so a hybrid query on two cores takes the longer of the
+# two, not their sum (docs/performance.md). A few workers: concurrent sessions queue here rather than oversubscribe.
+LEXICAL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
 BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 # tantivy's "en_stem" tokenizer, the one the text field is indexed with, for reading a question's terms as BM25 does
 EN_STEM = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -198,10 +202,11 @@ class LocalHybridIndex:
         depth = max(self.settings.candidates, k)
         s = self.settings
         with self._lock:
-            bm25, best = self._bm25(text, principal, doc_ids, depth) if mode in ("hybrid", "bm25") else ([], {})
+            lexical = LEXICAL.submit(self._bm25, text, principal, doc_ids, depth) if mode in ("hybrid", "bm25") else None
             dense = []
             if mode in ("hybrid", "vector") and vector is not None:
                 dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
+            bm25, best = lexical.result() if lexical is not None else ([], {})
             named = self.under_named_heading(text, principal, doc_ids) if mode == "hybrid" and s.named_headings else set()
             if dense and (s.sentence_share > 0 or (s.fusion == "convex" and bm25) or named):
                 # every candidate of either list, and each chunk of a named entry, gets a dense score
