@@ -59,7 +59,7 @@ class TestLocalHybridIndex(IndexContract):
                 return future
 
         pooled = [(h.chunk.chunk_id, round(h.score, 6)) for h in search(filled, "DER encoding INTEGER", ALICE)]
-        monkeypatch.setattr(module, "LEXICAL", Inline())
+        monkeypatch.setattr(module, "lexical_pool", Inline)
         inline = [(h.chunk.chunk_id, round(h.score, 6)) for h in search(filled, "DER encoding INTEGER", ALICE)]
         assert pooled == inline and threads == ["caller"] and pooled[0][0] == "tasn-0"
         monkeypatch.undo()

@@ -5,7 +5,9 @@ and fused by score (rag/fusion.py), or by reciprocal rank with `RAG_FUSION=rrf`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import os
 import re
 import threading
 import time
@@ -29,9 +31,6 @@ WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
 NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
-# BM25 runs beside the vector scan: both release the GIL, so a hybrid query on two cores takes the longer of the
-# two, not their sum (docs/performance.md). A few workers: concurrent sessions queue here rather than oversubscribe.
-LEXICAL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
 BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 # tantivy's "en_stem" tokenizer, the one the text field is indexed with, for reading a question's terms as BM25 does
 EN_STEM = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -52,6 +51,18 @@ def build_schema() -> tantivy.Schema:
     sb.add_bytes_field("meta", stored=True)
     sb.add_integer_field("key", fast=True)  # chunk id hash: BM25 candidates without fetching stored docs
     return sb.build()
+
+
+@functools.cache
+def _lexical_pool(pid: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
+
+
+def lexical_pool() -> ThreadPoolExecutor:
+    """Where BM25 runs beside the vector scan: both release the GIL, so a hybrid query on two cores takes the longer
+    of the two, not their sum (docs/performance.md). A few workers: concurrent sessions queue here rather than
+    oversubscribe the cores. One pool per process: a forked child has none of its parent's threads."""
+    return _lexical_pool(os.getpid())
 
 
 def first(fields: dict, name: str, default=None):
@@ -202,7 +213,7 @@ class LocalHybridIndex:
         depth = max(self.settings.candidates, k)
         s = self.settings
         with self._lock:
-            lexical = LEXICAL.submit(self._bm25, text, principal, doc_ids, depth) if mode in ("hybrid", "bm25") else None
+            lexical = lexical_pool().submit(self._bm25, text, principal, doc_ids, depth) if mode in ("hybrid", "bm25") else None
             dense = []
             if mode in ("hybrid", "vector") and vector is not None:
                 dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
