@@ -192,14 +192,18 @@ def test_a_description_under_its_option_line_holds_that_option(reader) -> None:
     """sed's page sets "-i[SUFFIX], --in-place[=SUFFIX]" on a line of its own, the description below it: the
     description stands for the option, for a "which switch" question and for a "how do I" one."""
     page = ("-n, --quiet, --silent\n\nsuppress automatic printing of pattern space\n\n-i[SUFFIX], --in-place[=SUFFIX]\n\n"
-            "edit files in place (makes backup if SUFFIX supplied)")
+            "edit files in place (makes backup if SUFFIX supplied)\n\n-l N, --line-length=N\n\n"
+            "specify the desired line-wrap length for the `l' command")
     reading = reader.read(ChatRequest("Which switch makes sed edit files in place?", [hit(page, 0, "sed.1.txt")]))
     assert not reading.gate and reading.candidates[0].text.startswith("edit files in place")
-    assert "-i[SUFFIX]" in " ".join(c.text for c in reading.answer)
+    quoted = " ".join(c.text for c in reading.answer)
+    assert "-i[SUFFIX]" in quoted and "-l N" not in quoted  # the next option's line starts another entry
     reading = reader.read(ChatRequest("How do I have sed change a file directly?", [hit(page, 0, "sed.1.txt")]))
     assert reading.wanted == "switch" and all(c.features["typed_hit"] == 1.0 for c in reading.candidates)
     passage = reading.passages[1]
-    assert [passage.term(i) for i in range(len(passage.spans))] == ["", "-n, --quiet, --silent", "", "-i[SUFFIX], --in-place[=SUFFIX]"]
+    assert [passage.term(i) for i in range(len(passage.spans))] == [
+        "", "-n, --quiet, --silent", "", "-i[SUFFIX], --in-place[=SUFFIX]", "", "-l N, --line-length=N"]
+    assert [passage.opens_entry(i) for i in range(len(passage.spans))] == [True, False, True, False, True, False]
 
 
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:

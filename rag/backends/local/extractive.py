@@ -367,13 +367,15 @@ class ExtractiveChatModel:
         for i in positions:
             if i > best.position and answered and p.paragraph_starts(i):
                 break  # the best sentence holds the value asked for: the next paragraph adds nothing to it
+            if i > best.position and p.opens_entry(i):
+                break  # the next option's line ("-l N, --line-length=N"): another entry of the manual page
             if i == best.position or neighbour(i):
                 keep.append(i)
             elif i > best.position:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         while (len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1)
-               and not (answered and p.paragraph_starts(keep[-1] + 1))):
+               and not (answered and p.paragraph_starts(keep[-1] + 1)) and not p.opens_entry(keep[-1] + 1)):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
         while len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered:
             keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more)

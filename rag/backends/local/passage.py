@@ -92,6 +92,10 @@ class Passage:
         before = self.sentence(i - 1) if i > 0 else ""
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
 
+    def opens_entry(self, i: int) -> bool:
+        """Sentence `i` is the option line of the description after it: the start of another entry of a man page."""
+        return bool(self.term(i + 1))
+
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
         return before[-1] if before else self.hit.chunk.section.rsplit(" > ", 1)[-1]  # the path's last heading
