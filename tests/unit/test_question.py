@@ -144,6 +144,7 @@ def test_a_spelled_out_acronym_names_its_document_not_the_shorter_one() -> None:
     ("With chown, how do I change a file's owner?", "chown"),
     ("Using gzip, how do I keep the input file?", "gzip"),
     ("With that, how do I start?", None),  # a stopword, not a program
+    ("With permission, may I copy the manual?", None),  # a common word: the question's subject is elsewhere
     ("With Git's ignore files, what does tar skip?", None),  # capitalised: a name the other rules read
     ("How do I change a file's owner with chown?", None),  # only a leading "With X," names the subject
 ])

@@ -87,6 +87,7 @@ DESCRIBES = frozenset({"reference", "user", "users", "user's", "user\u2019s", "p
 GENERIC_TITLE = frozenset({"txt", "pdf", "docx", "doc", "spec", "the", "and", "info", "1", "2", "3", "0", "2.0", "2.1",
                            "1.0", "1.1", "1.2", "1.3"})
 RARE_ZIPF = 3.3  # words rarer than this in general English are decisive (wordfreq's Zipf scale)
+PROGRAM_ZIPF = 4.0  # "With cp, ..." (3.8) names a program; "With permission, ..." (4.5) does not
 
 
 @functools.cache
@@ -190,7 +191,9 @@ class Question:
     def program(self) -> str | None:
         """The program a question opens with ("With chown, how do I ..."), which its answer must be about."""
         match = PROGRAM.match(self.text)
-        return match.group(1) if match and match.group(1) not in STOPWORDS else None
+        word = match.group(1) if match else ""
+        # a common word ("With permission, ...") opens a question without naming its subject
+        return word if word and word not in STOPWORDS and zipf(word) < PROGRAM_ZIPF else None
 
     def document_names(self) -> list[str]:
         """The word that names a document ("the ls man page", "the tar manual", "the BSD licence")."""
