@@ -122,8 +122,10 @@ class Reading:
             return self.question.kind
         if self.question.kind == "yesno":
             return "rule"
+        if self.question.kind != "procedure":
+            return None
         programs = {manual_page(p.hit.chunk.title) for p in self.passages.values()} - {None}
-        return "switch" if self.question.kind == "procedure" and programs & set(self.question.name_tokens) else None
+        return "switch" if programs & set(self.question.name_tokens) else None
 
     def holds_value(self, c: Candidate) -> bool:
         """Whether the candidate holds a value of the kind the question needs (a number for "how many"...), other
@@ -235,13 +237,13 @@ class ExtractiveChatModel:
         repeats = Counter(squash(p.text[a:b]).lower() for p in read.values() for a, b in p.spans)
         top_score = max((p.hit.score for p in read.values()), default=1.0) or 1.0
         by_place = {(c.source, c.position): c for c in found}
+        wanted = reading.wanted
         for c in found:
             p = read[c.source]
             window = p.window(c)
             present = terms_of(window)
             neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
             semantic = similarity.get(id(c), 0.0)
-            wanted = reading.wanted
             holds = bool(wanted) and holds_kind(reading.evidence(c), wanted)
             c.features.update({
                 "semantic": semantic, "semantic_gap": semantic - best_semantic, "neighbours": max(neighbours),
