@@ -206,6 +206,20 @@ def test_a_description_under_its_option_line_holds_that_option(reader) -> None:
     assert [passage.opens_entry(i) for i in range(len(passage.spans))] == [True, False, True, False, True, False]
 
 
+def test_an_option_entry_is_quoted_alone_where_option_and_description_share_a_line(reader) -> None:
+    """ls's page sets most options and their descriptions on one line ("-t     sort by time"): the quote is the
+    entry that answers, without the entries around it."""
+    page = ("--time-style=TIME_STYLE\n\ttime/date format with -l; see TIME_STYLE below\n\n-t     sort by time, newest "
+            "first; see --time\n\n-T, --tabsize=COLS\n\tassume tab stops at each COLS instead of 8\n\n"
+            "--help display this help and exit")
+    reading = reader.read(ChatRequest("How do I sort ls output by modification time?", [hit(page, 0, "ls.1.txt")]))
+    assert [c.text for c in reading.answer] == ["-t     sort by time, newest first; see --time"]
+    passage = reading.passages[1]
+    assert [passage.opens_entry(i) for i in range(len(passage.spans))] == [True, True, True, True]
+    prose = reader.read(ChatRequest("Why sort?", [hit("Sorting takes time.  It is -t that sorts by it.", 0)])).passages[1]
+    assert not any(prose.opens_entry(i) for i in range(len(prose.spans)))
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

@@ -386,6 +386,8 @@ class ExtractiveChatModel:
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
+        opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])
+        keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
         return [Candidate(best.source, i, start, end, p.text[start:end], p.hit) for i in keep for start, end in [prose(p, i)]]
 
     def second(self, reading: Reading) -> list[Candidate]:

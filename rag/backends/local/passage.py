@@ -26,6 +26,9 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # a man page's name line: "tail - output the last part of files", "gzip, gunzip, zcat - compress or expand files"
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
+# an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
+# "--help display this help and exit"
+ENTRY = re.compile(r"--?[A-Za-z0-9][^\s,]*(?:,[ \t]*--?[A-Za-z0-9][^\s,]*)*(?:[ \t]{2,}|[ \t]*\n|[ \t](?=[a-z]))")
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 
@@ -93,8 +96,9 @@ class Passage:
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
 
     def opens_entry(self, i: int) -> bool:
-        """Sentence `i` is the option line of the description after it: the start of another entry of a man page."""
-        return bool(self.term(i + 1))
+        """Sentence `i` starts an entry of a man page: the option line of the description after it, or an option
+        with its description ("-u     with -lt: sort by ...")."""
+        return bool(self.term(i + 1)) or bool(ENTRY.match(self.sentence(i)))
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
