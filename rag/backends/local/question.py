@@ -31,6 +31,10 @@ HOLDS = {
                        re.IGNORECASE),
     "list": re.compile(r"(?:[^,;]+[,;]){2,}|:\s*$|:\s|\b\w+(?:,\s*\w+)*,?\s+(?:and|or)\s+\w+|^\s*[-*\u2022]\s", re.MULTILINE),
 }
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+# numbers that name rather than measure: a version ("version 0.21"), a date ("2 October 2018", "September 2022")
+NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}\b|"
+                              rf"\b(?:{MONTHS})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 KIND_PATTERNS = (  # first match wins
     ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
@@ -115,7 +119,7 @@ def holds_kind(text: str, kind: str, asked: str = "") -> bool:
     pattern = HOLDS.get(kind)
     if pattern is None:
         return True
-    if kind == "list" or not asked:  # a list is a shape, not a value
+    if kind == "list" or (not asked and kind != "number"):  # a list is a shape, not a value
         return bool(pattern.search(text))
     return bool(values(text, kind, asked))
 
@@ -123,7 +127,9 @@ def holds_kind(text: str, kind: str, asked: str = "") -> bool:
 def values(text: str, kind: str, asked: str) -> list[re.Match]:
     """The values of the kind in `text` (a number, a version, an option...), but those the question `asked`
     states itself."""
-    return [m for m in HOLDS[kind].finditer(text) if m.group().strip() and not stated(m.group().strip(), asked)]
+    named = [m.span() for m in NAMES_NOT_AMOUNT.finditer(text)] if kind == "number" else []
+    return [m for m in HOLDS[kind].finditer(text) if m.group().strip() and not stated(m.group().strip(), asked)
+            and not any(a <= m.start() and m.end() <= b for a, b in named)]
 
 
 def stated(value: str, text: str) -> bool:
