@@ -55,6 +55,10 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("option", "Use --group-directories-first to list them first.", True),
     ("option", "It lists directories first.", False),
     ("date", "last updated 2 October 2018", True),
+    # a version or a date names, it does not measure: no amount in them
+    ("number", "This is version 0.21 of the spec, last updated 2 October 2018.", False),
+    ("number", "GNU GENERAL PUBLIC LICENSE Version 2, June 1991", False),
+    ("number", "Revised in May 2020 with 3 fixes.", True),
 ])
 def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     assert holds_kind(text, kind) is holds
