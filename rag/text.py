@@ -12,6 +12,7 @@ STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "
 # "1 Introduction", "2.4. The glob files", "A.1 GNU Free Documentation License", "Appendix A Copying Information"
 NUMBERED = re.compile(r"(?:\d{1,2}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+\.?|(?:Appendix|Chapter|Part|Section)[ \t]+[A-Z0-9]{1,3}[.:]?)"
                       r"[ \t]+[A-Z][^\n]{0,70}(?<![.,;:!?])")
+SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,3})*\.[ \t]")  # "1. ", "2.4. "
 HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
 # an identifier wrapped after its underscore: "ASN1_\nMAX_LENGTH_SIZE", "asn1_der_\ndecoding()" (the line break goes)
 UNDERSCORE_BREAK = re.compile(r"(?<=[A-Za-z0-9]_)[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
@@ -90,10 +91,11 @@ def is_heading(line: str, before: str, after: str) -> bool:
         return True  # "asn1 octet der" over "[Function]void asn1_octet_der (...)": where one function's entry starts
     if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):
         return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
-    if len(words) <= 10 and NUMBERED.fullmatch(line):
+    dotted = SECTION_NUMBER.match(line) is not None  # "1.1. Version": prose does not run on into "1.1."
+    if len(words) <= 10 and (NUMBERED.fullmatch(line) or (dotted and NUMBERED.fullmatch(line.removesuffix("?")))):
         # "1. Redistributions of source code must retain the above copyright\n   notice, ..."; "... copies of the\n Work"
         wrapped = len(line) >= WRAPPED and (after[:1].islower() or words[-1].lower() in STOPWORDS)
-        return not wrapped and (not before or not (before[-1].islower() or before[-1] in ",-("))
+        return not wrapped and (not before or dotted or not (before[-1].islower() or before[-1] in ",-("))
     return bool(after and (not before or before[-1] in ".!?:" or len(before) <= 40)
                 and len(line) <= 60 and len(words) <= 8 and line[-1] not in ".,;:!?-"
                 and line[0].isupper() and (after[0].isupper() or after[0].isdigit())

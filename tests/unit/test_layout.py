@@ -105,6 +105,17 @@ def test_a_wrapped_numbered_list_item_is_not_a_heading_but_a_short_numbered_titl
     assert [manual[s:e] for s, e in heading_spans(manual)] == ["3.2 Invoking asn1Coding"]
 
 
+def test_a_section_number_with_its_period_starts_a_heading_after_any_line():
+    """The MIME spec's title page ends in an address ("tal197 at users.sf.net"), then "1. Introduction", "1.1. Version":
+    prose runs on into "2 ASN.1 structures", never into "1.1."; a numbered title may ask ("1.2. What is this spec?")."""
+    spec = ("Thomas Leonard\ntal197 at users.sf.net\n1. Introduction\n1.1. Version\nThis is version 0.21 of the "
+            "specification.\n1.2. What is this spec?\nMany programs use the MIME system.")
+    assert [spec[s:e] for s, e in heading_spans(spec)] == ["1. Introduction", "1.1. Version", "1.2. What is this spec?"]
+    assert "1.2." not in [spec[s:e] for s, e in sentence_spans(spec)]
+    assert heading_spans("We measured all of the\n2 ASN.1 structures here.") == []  # no period: the line runs on
+    assert heading_spans("Is it one of the\n2 Why not?\nNo.") == []  # an undotted line that asks runs on too
+
+
 def test_an_upper_case_section_title_is_a_heading_even_before_a_lower_case_sentence():
     """A man page's "SETUID AND SETGID BITS" was glued to "chmod clears the set-group-ID bit ..."."""
     man = "symbolic links.\n\nSETUID AND SETGID BITS\nchmod clears the set-group-ID bit of a regular file.\n\nSEE ALSO\nFull documentation."
