@@ -8,12 +8,14 @@ from collections.abc import Sequence
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•\u2022]\s)")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+LABEL = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,3})*\.|[a-z]\.|[ivx]{1,4}\.)\s*")  # a clause's or an item's number alone
 STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did", "done", "can", "could", "should", "would", "will", "shall", "may", "might", "must", "i", "you", "he", "she", "we", "they", "me", "him", "her", "us", "them", "my", "your", "our", "their", "not", "no", "yes", "about", "into", "over", "under", "than", "then", "so", "such", "also", "any", "all", "some", "more", "most", "other", "only", "own", "same", "very", "just", "s", "t", "please", "tell", "explain", "describe", "give", "show", "list"])
 # "1 Introduction", "2.4. The glob files", "A.1 GNU Free Documentation License", "Appendix A Copying Information"
 NUMBERED = re.compile(r"(?:\d{1,2}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+\.?|(?:Appendix|Chapter|Part|Section)[ \t]+[A-Z0-9]{1,3}[.:]?)"
                       r"[ \t]+[A-Z][^\n]{0,70}(?<![.,;:!?])")
 SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,3})*\.[ \t]")  # "1. ", "2.4. "
-HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\n[ \t]*(?=[^\W\d_])")
+# "manip-\nulation"; groff (man's text output) hyphenates with U+2010: "inter\u2010\n   active"
+HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010][ \t]*\n[ \t]*(?=[^\W\d_])")
 # an identifier wrapped after its underscore: "ASN1_\nMAX_LENGTH_SIZE", "asn1_der_\ndecoding()" (the line break goes)
 UNDERSCORE_BREAK = re.compile(r"(?<=[A-Za-z0-9]_)[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
@@ -130,7 +132,7 @@ def original_span(mapping: list[int], start: int, end: int) -> tuple[int, int]:
 def dehyphenate(text: str) -> str:
     """The text search and embeddings see: line-end hyphenation and wrapped identifiers joined (see
     `clean_with_offsets`)."""
-    return clean_with_offsets(text)[0] if "-" in text or "_" in text else text
+    return clean_with_offsets(text)[0] if "-" in text or "_" in text or "\u2010" in text else text
 
 
 POSSESSIVE = re.compile(r"['\u2019]s$")

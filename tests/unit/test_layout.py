@@ -157,6 +157,8 @@ def test_a_texinfo_definitions_name_line_is_a_heading_and_a_synopsis_is_not():
 def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
+    # `man xargs > xargs.txt`: groff hyphenates with U+2010 HYPHEN
+    assert dehyphenate("run an inter\u2010\n\t      active application") == "run an interactive application"
 
 
 def test_identifiers_wrapped_after_an_underscore_are_whole_again():

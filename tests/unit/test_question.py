@@ -36,6 +36,10 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     # a program's exit status is a number
     ("What return code does gzip give when it hit only a warning?", "number"),
     ("What exit status does ls finish with on a serious problem?", "number"),
+    # the main clause asks for a way, whatever its object asks for
+    ("How can uniq count how many times each line occurs?", "procedure"),
+    ("With sort, how can I order lines by raw bytes no matter what language settings are active?", "procedure"),
+    ("How many times does uniq print a repeated line?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

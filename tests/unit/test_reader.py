@@ -182,7 +182,7 @@ def test_how_to_use_a_program_whose_manual_page_is_read_is_answered_by_an_option
             "with line NUM")
     question = "With tail, how do I print a file from line 200 through to the end?"
     reading = reader.read(ChatRequest(question, [hit(page, 0, "tail.1.txt")]))
-    assert reading.wanted == "switch" and reading.candidates[0].text.startswith("-")
+    assert reading.wanted == "usage" and reading.candidates[0].text.startswith("-")
     notes = reader.read(ChatRequest(question, [hit(page, 0, "notes.txt")]))  # no manual page read
     assert notes.wanted is None and notes.candidates[0].text.startswith("Print the last 10 lines")
     assert reader.read(ChatRequest("With tail, why is the output late?", [hit(page, 0, "tail.1.txt")])).wanted is None
@@ -199,7 +199,7 @@ def test_a_description_under_its_option_line_holds_that_option(reader) -> None:
     quoted = " ".join(c.text for c in reading.answer)
     assert "-i[SUFFIX]" in quoted and "-l N" not in quoted  # the next option's line starts another entry
     reading = reader.read(ChatRequest("How do I have sed change a file directly?", [hit(page, 0, "sed.1.txt")]))
-    assert reading.wanted == "switch" and all(c.features["typed_hit"] == 1.0 for c in reading.candidates)
+    assert reading.wanted == "usage" and all(c.features["typed_hit"] == 1.0 for c in reading.candidates)
     passage = reading.passages[1]
     assert [passage.term(i) for i in range(len(passage.spans))] == [
         "", "-n, --quiet, --silent", "", "-i[SUFFIX], --in-place[=SUFFIX]", "", "-l N, --line-length=N"]
@@ -218,6 +218,39 @@ def test_an_option_entry_is_quoted_alone_where_option_and_description_share_a_li
     assert [passage.opens_entry(i) for i in range(len(passage.spans))] == [True, True, True, True]
     prose = reader.read(ChatRequest("Why sort?", [hit("Sorting takes time.  It is -t that sorts by it.", 0)])).passages[1]
     assert not any(prose.opens_entry(i) for i in range(len(prose.spans)))
+
+
+def test_a_man_page_says_how_with_an_option_or_an_environment_setting(reader) -> None:
+    """sort's page answers "how can I sort by raw bytes" with "Set LC_ALL=C ...", no option: a setting is evidence."""
+    page = ("*** WARNING *** The locale specified by the environment affects sort order.  Set LC_ALL=C to get the "
+            "traditional sort order that uses native byte values.\n\n-f, --ignore-case fold lower case to upper case")
+    reading = reader.read(ChatRequest("With sort, how can I order lines by raw bytes whatever the language settings?",
+                                      [hit(page, 0, "sort.1.txt")]))
+    by_text = {c.text: c.features for c in reading.candidates}
+    setting = next(t for t in by_text if t.startswith("Set LC_ALL=C"))
+    assert reading.wanted == "usage" and by_text[setting]["typed_hit"] == 1.0 and by_text[setting]["typed_miss"] == 0.0
+
+
+def test_a_man_pages_running_header_and_footer_are_never_quoted(reader) -> None:
+    """`man diff > diff.txt` keeps "DIFF(1)  User Commands  DIFF(1)" and "diffutils 3.8  August 2021  DIFF(1)": page
+    furniture, whose version number once answered "What compression level does diff use by default?"."""
+    page = ("DIFF(1)\t\t\t User Commands\t\t\t DIFF(1)\n\nNAME\n       diff - compare files line by line\n\n"
+            "-s, --report-identical-files\n\t      report when two files are the same\n\n"
+            "diffutils 3.8\t\t\t  August 2021\t\t\t       DIFF(1)")
+    reading = reader.read(ChatRequest("What compression level does diff use by default?", [hit(page, 0, "diff.1.txt")]))
+    assert not any("DIFF(1)" in c.text for c in reading.candidates)
+    assert [c.text for c in reading.candidates] == ["-s, --report-identical-files\n\t      report when two files are the same"]
+
+
+def test_a_clauses_number_split_off_as_a_sentence_is_not_quoted(reader) -> None:
+    """GPL-2's "2. You may modify ..." splits after "2.": the number alone is no part of the quote before it, and
+    the quote stops there; "v. 2.0." of a version is not a clause's number."""
+    text = ("You may charge a fee for the physical act of transferring a copy.\n\n  2. You may modify your copy of the "
+            "Program.\n\nThis is subject to the Mozilla Public License, v. 2.0. If a copy was not distributed, ask.")
+    reading = reader.read(ChatRequest("Under GPL version 2, may I charge a fee for distributing copies?", [hit(text, 0)]))
+    assert [c.text for c in reading.answer] == ["You may charge a fee for the physical act of transferring a copy."]
+    passage = reading.passages[1]
+    assert [passage.sentence(i) for i in range(len(passage.spans)) if passage.label(i)] == ["2."]
 
 
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:

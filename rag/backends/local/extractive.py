@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.backends.local.passage import Passage, emphasis, junk, passages, quotable, terms_of, title_line
+from rag.backends.local.passage import Passage, emphasis, furniture_line, junk, passages, quotable, terms_of, title_line
 from rag.backends.local.question import HOLDS, TYPED, Question, holds_kind, manual_page, read_question, title_words
 from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
@@ -42,7 +42,7 @@ DANGLING = re.compile(r"^(?:it|its|this|these|that|those|they|their|such|however
                       r"otherwise|then|so|here|there(?!\s+(?:is|are|was|were|exists?)\b)|in this case|in that case|"
                       r"for example|for instance|instead|"
                       r"similarly|likewise|moreover|furthermore|in addition|as a result|if so|he|she)\b", re.IGNORECASE)
-WANTED = {"switch": "command-line option"}  # how the inspector names a value kind
+WANTED = {"switch": "command-line option", "usage": "command-line option or setting"}  # the inspector's words
 DEFINES = re.compile(r"\b(?:is|are|means|mean|refers? to|denotes?|stands? for|called|defined as|consists? of)\b")
 FEATURES = ("semantic", "semantic_gap", "neighbours", "in_context", "repeated", "junk", "lexical", "lexical_window", "rare", "identifiers",
             "typed_miss", "typed_hit", "list_shape", "named", "other_named", "rank", "fused", "dangling", "short",
@@ -116,8 +116,8 @@ class Reading:
     @functools.cached_property
     def wanted(self) -> str | None:
         """The kind of value the evidence should hold: the question's typed kind (a number for "how many"), a rule
-        for a yes/no question, or an option for "how do I ..." about a program whose manual page is read, which
-        answers with option lines."""
+        for a yes/no question, or an option or environment setting for "how do I ..." about a program whose manual
+        page is read, which answers with option lines ("Set LC_ALL=C to get the traditional sort order")."""
         if self.question.kind in TYPED:
             return self.question.kind
         if self.question.kind == "yesno":
@@ -125,7 +125,7 @@ class Reading:
         if self.question.kind != "procedure":
             return None
         programs = {manual_page(p.hit.chunk.title) for p in self.passages.values()} - {None}
-        return "switch" if programs & set(self.question.name_tokens) else None
+        return "usage" if programs & set(self.question.name_tokens) else None
 
     def holds_value(self, c: Candidate) -> bool:
         """Whether the candidate holds a value of the kind the question needs (a number for "how many"...), other
@@ -203,8 +203,8 @@ class ExtractiveChatModel:
                 key = squash(text).lower()
                 if p.fragment(position):
                     continue  # the tail of a sentence the chunk cut: not quotable on its own
-                if title_line(text, p.hit.chunk.title):
-                    continue  # a man page's name line: its title, as a heading is
+                if title_line(text, p.hit.chunk.title) or furniture_line(text):
+                    continue  # a man page's name line (its title, as a heading is), its running header or footer
                 if DEFINITION.match(text):
                     continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
                 if (start, end) not in headings and quotable(text) and key not in seen:
@@ -361,8 +361,10 @@ class ExtractiveChatModel:
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
 
-        def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature)
-            return 0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
+        def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature,
+            # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own)
+            return (0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
+                    and not p.label(i))
 
         answered = reading.holds_value(best)
         keep = []

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from rag.backends.local.question import HOLDS, TYPED, Question, title_words, values
 from rag.guard import FLAG, looks_like_injection
-from rag.text import clean_with_offsets, content_terms, heading_spans, sentence_spans
+from rag.text import LABEL, clean_with_offsets, content_terms, heading_spans, sentence_spans
 from rag.types import Hit
 
 MIN_WORDS = 4
@@ -24,6 +24,9 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # created with ..." (a man page's lower-case
 # sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
 # a man page's name line: "tail - output the last part of files", "gzip, gunzip, zcat - compress or expand files"
+# a man page's running header or footer, as `man` prints it: "LS(1)   User Commands   LS(1)", "GNU coreutils 9.1
+# September 2022   LS(1)": page furniture, never an answer
+MAN_FURNITURE = re.compile(r"[^\n]*\S(?=[ \t]*(?:\t|  ))[ \t]+[A-Z][\w.+-]*\(\d\w*\)")  # the page's name, set apart in a column
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
@@ -95,6 +98,13 @@ class Passage:
         before = self.sentence(i - 1) if i > 0 else ""
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
 
+    def label(self, i: int) -> bool:
+        """Sentence `i` is only the number of the clause after it, at the start of its line ("2." of "2. You may
+        modify ..."), not the end of a version ("Mozilla Public License, v. 2.0.")."""
+        start = self.spans[i][0]
+        line = self.text[self.text.rfind("\n", 0, start) + 1:start]
+        return not line.strip() and LABEL.fullmatch(self.sentence(i)) is not None
+
     def opens_entry(self, i: int) -> bool:
         """Sentence `i` starts an entry of a man page: the option line of the description after it, or an option
         with its description ("-u     with -lt: sort by ...")."""
@@ -120,6 +130,11 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
         text = clean_with_offsets(hit.chunk.text)[0]
         out[n] = Passage(n, hit, text, sentence_spans(text), heading_spans(text))
     return out
+
+
+def furniture_line(text: str) -> bool:
+    """A man page's running header or footer line ("diffutils 3.8   August 2021   DIFF(1)")."""
+    return MAN_FURNITURE.fullmatch(text.strip()) is not None
 
 
 def title_line(text: str, title: str) -> bool:

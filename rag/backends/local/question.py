@@ -25,6 +25,8 @@ HOLDS = {
                          r"\w+\(\)|<[\w:-]+>|\B/[\w./-]+|\b\w+\.(?:xml|txt|cache|conf|h|c)\b|\"[^\"]{1,40}\"|'[^']{1,40}'"),
     # a command-line option: what "which switch ..." asks for, where "which function ..." may be answered in words
     "switch": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*"),
+    # how a manual page says to do something: with an option, or an environment setting ("Set LC_ALL=C to ...")
+    "usage": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b[A-Z][A-Z0-9_]+=\S"),
     # a yes/no question is answered by a rule: a sentence that allows, requires or forbids (a soft signal only: a
     # plain statement of fact may answer too)
     "rule": re.compile(r"\b(?:must|may|can|cannot|shall|should|not|never|only|required?|allowed|permitted|no)\b",
@@ -105,8 +107,14 @@ def zipf(word: str) -> float:
     return _zipf()(word.lower())
 
 
+# the main clause asks for a way ("How can uniq count how many times ..."): a procedure, whatever its object asks
+ASKS_A_WAY = re.compile(r"(?:[^,?]{1,80},\s+)?how\s+(?:do|can|should|could|might|must|would)\s+\w+", re.IGNORECASE)
+
+
 def answer_kind(question: str) -> str:
     text = " ".join(question.split())
+    if ASKS_A_WAY.match(text):
+        return "procedure"
     for kind, pattern in KIND_PATTERNS:
         if re.search(pattern, text, re.IGNORECASE):
             return kind
