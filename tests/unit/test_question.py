@@ -40,6 +40,8 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("How can uniq count how many times each line occurs?", "procedure"),
     ("With sort, how can I order lines by raw bytes no matter what language settings are active?", "procedure"),
     ("How many times does uniq print a repeated line?", "number"),
+    ("What is the default delimiter cut uses between fields?", "other"),  # the noun decides, not "default"
+    ("What is the default timeout?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

@@ -42,7 +42,8 @@ KIND_PATTERNS = (  # first match wins
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
     ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b"),
     ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently)\b|"
-               r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|default|limit|size|length|"
+               # "the default value" asks a number; "the default delimiter" does not (the noun decides)
+               r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|limit|size|length|"
                r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
                r"\bnumeric(?:al)?\b|\bin\s+(?:dollars|euros|pounds|bytes|kilobytes|megabytes|seconds|minutes|hours|"
                r"days|weeks|percent|characters)\b|\bwhat\s+is\s+the\s+(?:most|least|highest|lowest|largest|smallest)\b|"
