@@ -7,12 +7,13 @@ import re
 
 import pytest
 
-from rag.backends.local.extractive import DANGLING, FEATURES, OFF_TOPIC, ExtractiveChatModel, weights
+from rag.backends.local.extractive import DANGLING, FEATURES, OFF_TOPIC, ExtractiveChatModel, as_read, weights
 from rag.backends.local.passage import emphasis, title_line
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
 from rag.settings import Settings
+from rag.text import squash
 from rag.types import Assessment, Chunk, Hit, Turn
 
 GLOBS = ("Applications may also define their own glob patterns. There is also an optional weight attribute which "
@@ -229,6 +230,16 @@ def test_a_man_page_says_how_with_an_option_or_an_environment_setting(reader) ->
     by_text = {c.text: c.features for c in reading.candidates}
     setting = next(t for t in by_text if t.startswith("Set LC_ALL=C"))
     assert reading.wanted == "usage" and by_text[setting]["typed_hit"] == 1.0 and by_text[setting]["typed_miss"] == 0.0
+
+
+def test_the_emphasised_phrase_stays_within_one_quoted_sentence(reader) -> None:
+    """uniq's answer quoted "-c, --count prefix lines by the number of occurrences" and then a runner-up entry: read
+    as one text, the emphasis was "... occurrences -d", which the chat (a citation between them) could not bold."""
+    page = "-c, --count\n\tprefix lines by the number of occurrences\n\n-d, --repeated\n\tonly print duplicate lines"
+    reading = reader.read(ChatRequest("How can uniq count how many times each line occurs?", [hit(page, 0, "uniq.1.txt")]))
+    entries = sorted(reading.candidates, key=lambda c: c.position)  # both entries quoted, as in the app
+    phrases = emphasis(reading.question, squash(entries[0].text), as_read(entries))
+    assert phrases == ["--count prefix lines by the number of occurrences"]
 
 
 def test_a_man_pages_running_header_and_footer_are_never_quoted(reader) -> None:

@@ -155,6 +155,12 @@ class Reading:
                 f["typed_miss"], f["named"], f["rank"], min(support, 3.0) / 3.0]
 
 
+def as_read(answer: Sequence[Candidate]) -> str:
+    """The quoted sentences as the chat shows them, for the emphasis: one paragraph each, since a citation stands
+    between them, so no emphasised phrase runs from one into the next ("... occurrences -d, --repeated")."""
+    return "\n\n".join(squash(c.text) for c in answer)
+
+
 def covered(needed: Sequence[str], present: set[str]) -> float:
     return sum(t in present for t in needed) / len(needed) if needed else 1.0
 
@@ -414,7 +420,7 @@ class ExtractiveChatModel:
         for i, c in enumerate(reading.answer):  # each sentence cites its source: each is checked on its own
             yield from re.findall(r"\S+\s*", squash(c.text))
             yield f" [{c.source}]" + (" " if i < len(reading.answer) - 1 else "")
-        best, quoted = squash(reading.candidates[0].text), " ".join(squash(c.text) for c in reading.answer)
+        best, quoted = squash(reading.candidates[0].text), as_read(reading.answer)
         yield Assessment(reading.confidence, emphasis=tuple(emphasis(reading.question, best, quoted)))
 
     def why_not(self, reading: Reading | None) -> str:
