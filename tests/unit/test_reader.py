@@ -8,7 +8,7 @@ import re
 import pytest
 
 from rag.backends.local.extractive import DANGLING, FEATURES, OFF_TOPIC, ExtractiveChatModel, as_read, weights
-from rag.backends.local.passage import emphasis, title_line
+from rag.backends.local.passage import emphasis, synopsis_line, title_line
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
@@ -240,6 +240,25 @@ def test_the_emphasised_phrase_stays_within_one_quoted_sentence(reader) -> None:
     entries = sorted(reading.candidates, key=lambda c: c.position)  # both entries quoted, as in the app
     phrases = emphasis(reading.question, squash(entries[0].text), as_read(entries))
     assert phrases == ["--count prefix lines by the number of occurrences"]
+
+
+def test_a_man_pages_synopsis_is_never_quoted() -> None:
+    """wc's SYNOPSIS ("wc [OPTION]... [FILE]...") was quoted for "How do I count only the words in a file with wc?"."""
+    assert synopsis_line("wc [OPTION]...", "wc.1.txt") and synopsis_line("[FILE]... wc [OPTION]... --files0-from=F", "wc.1.txt")
+    assert not synopsis_line("wc [OPTION]...", "notes.txt")  # no manual page: no synopsis
+    assert not synopsis_line("-n, --lines=[-]NUM", "head.1.txt") and not synopsis_line("wc prints [counts] of words", "wc.1.txt")
+
+
+def test_a_runner_up_description_comes_with_its_option_line(reader) -> None:
+    """timeout's page sets "-s, --signal=SIGNAL" above "specify the signal to be sent on timeout;": quoted as the
+    runner-up, the description alone named no option."""
+    page = ("-k, --kill-after=DURATION\n\n\talso send a KILL signal if COMMAND is still running\n\n"
+            "\tthis long after the initial signal was sent\n\n-s, --signal=SIGNAL\n\n\tspecify the signal to be sent on timeout;")
+    reading = reader.read(ChatRequest("How do I make timeout send a KILL signal if the command is still running later?",
+                                      [hit(page, 0, "timeout.1.txt")]))
+    quoted = [c.text for c in reading.answer]
+    assert "specify the signal to be sent on timeout;" in quoted  # the runner-up, as measured on this passage
+    assert quoted[quoted.index("specify the signal to be sent on timeout;") - 1] == "-s, --signal=SIGNAL"
 
 
 def test_a_man_pages_running_header_and_footer_are_never_quoted(reader) -> None:

@@ -20,7 +20,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rag.backends.local.passage import Passage, emphasis, furniture_line, junk, passages, quotable, terms_of, title_line
+from rag.backends.local.passage import (
+    Passage,
+    emphasis,
+    furniture_line,
+    junk,
+    passages,
+    quotable,
+    synopsis_line,
+    terms_of,
+    title_line,
+)
 from rag.backends.local.question import HOLDS, TYPED, Question, holds_kind, manual_page, read_question, title_words
 from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
@@ -209,8 +219,8 @@ class ExtractiveChatModel:
                 key = squash(text).lower()
                 if p.fragment(position):
                     continue  # the tail of a sentence the chunk cut: not quotable on its own
-                if title_line(text, p.hit.chunk.title) or furniture_line(text):
-                    continue  # a man page's name line (its title, as a heading is), its running header or footer
+                if title_line(text, p.hit.chunk.title) or furniture_line(text) or synopsis_line(text, p.hit.chunk.title):
+                    continue  # a man page's name line (its title, as a heading is), running header or footer, synopsis
                 if DEFINITION.match(text):
                     continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
                 if (start, end) not in headings and quotable(text) and key not in seen:
@@ -406,7 +416,13 @@ class ExtractiveChatModel:
         best = reading.candidates[0].probability
         for c in reading.candidates[1:]:
             if (c.source, c.position) not in quoted and self.can_answer(reading, c):
-                return [c] if c.probability >= self.runner_up * best else []
+                if c.probability < self.runner_up * best:
+                    return []
+                p = reading.passages[c.source]  # a description under its option line comes with that line
+                if not p.term(c.position) or (c.source, c.position - 1) in quoted:
+                    return [c]
+                start, end = prose(p, c.position - 1)
+                return [Candidate(c.source, c.position - 1, start, end, p.text[start:end], c.hit), c]
         return []
 
     # --- the ChatModel seam

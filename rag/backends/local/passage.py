@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rag.backends.local.question import HOLDS, TYPED, Question, title_words, values
+from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
 from rag.text import LABEL, clean_with_offsets, content_terms, heading_spans, sentence_spans
 from rag.types import Hit
@@ -27,6 +27,7 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # a man page's running header or footer, as `man` prints it: "LS(1)   User Commands   LS(1)", "GNU coreutils 9.1
 # September 2022   LS(1)": page furniture, never an answer
 MAN_FURNITURE = re.compile(r"[^\n]*\S(?=[ \t]*(?:\t|  ))[ \t]+[A-Z][\w.+-]*\(\d\w*\)")  # the page's name, set apart in a column
+SYNOPSIS_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|--?[\w-]+(?:=\S+)?|[A-Z][A-Z0-9_]*(?:\.\.\.)?|\.\.\.|\||[{}]")
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
@@ -135,6 +136,15 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
 def furniture_line(text: str) -> bool:
     """A man page's running header or footer line ("diffutils 3.8   August 2021   DIFF(1)")."""
     return MAN_FURNITURE.fullmatch(text.strip()) is not None
+
+
+def synopsis_line(text: str, title: str) -> bool:
+    """A line of a man page's SYNOPSIS ("wc [OPTION]... [FILE]...", "[FILE]... wc [OPTION]... --files0-from=F"): how
+    the command is written, every token the program's name, a bracketed or upper-case placeholder or an option."""
+    program = manual_page(title)
+    tokens = text.split()
+    return (program is not None and any(t.startswith("[") for t in tokens)
+            and all(t == program or SYNOPSIS_TOKEN.fullmatch(t) for t in tokens))
 
 
 def title_line(text: str, title: str) -> bool:
