@@ -13,6 +13,9 @@ STOPWORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "of", "to", "
 # "1 Introduction", "2.4. The glob files", "A.1 GNU Free Documentation License", "Appendix A Copying Information"
 NUMBERED = re.compile(r"(?:\d{1,2}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+\.?|(?:Appendix|Chapter|Part|Section)[ \t]+[A-Z0-9]{1,3}[.:]?)"
                       r"[ \t]+[A-Z][^\n]{0,70}(?<![.,;:!?])")
+# a man page's running header or footer, as `man` prints it: "LS(1)   User Commands   LS(1)", "GNU coreutils 9.1
+# September 2022   LS(1)": the page's name set apart in a column at the line's end
+MAN_RUNNING = re.compile(r"[^\n]*\S(?=[ \t]*(?:\t|  ))[ \t]+[A-Z][\w.+-]*\(\d\w*\)")
 SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,3})*\.[ \t]")  # "1. ", "2.4. "
 # "manip-\nulation"; groff (man's text output) hyphenates with U+2010: "inter\u2010\n   active"
 HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010][ \t]*\n[ \t]*(?=[^\W\d_])")

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
+from rag.text import MAN_RUNNING
 from rag.types import Page
 
 EDGE_LINES = 3  # running headers and footers sit in the first or last few lines of a page
@@ -36,7 +37,9 @@ def furniture_spans(pages: Sequence[Page]) -> list[tuple[Span, ...]]:
     - a bare page number ("7", "iii", "Page 7 of 9", "- 7 -") as the first or last line;
     - a first or last line ending or starting with the printed page number, where most pages print
       it at the same distance from their position ("Chapter 3: Utilities 7" on the 10th page);
-    - a table-of-contents or index line with a dot leader ("2.4 The glob files . . . . 7")."""
+    - a table-of-contents or index line with a dot leader ("2.4 The glob files . . . . 7");
+    - a man page's running header or footer as the first or last line ("LS(1)   User Commands   LS(1)"), which
+      `man ls > ls.txt` keeps."""
     lines = [stripped_lines(page.text) for page in pages]
     repeated = running_lines(pages, lines)
     offset = page_number_offset(pages, lines)
@@ -49,6 +52,7 @@ def furniture_spans(pages: Sequence[Page]) -> list[tuple[Span, ...]]:
             if DOT_LEADER.search(page.text[start:end])
             or ((start, end) in ends and running_key(page.text[start:end]) in repeated)
             or ((start, end) in edges and is_page_number(page.text[start:end], page.number, offset))
+            or ((start, end) in edges and MAN_RUNNING.fullmatch(page.text[start:end]) is not None)
         ))
     return spans
 

@@ -57,6 +57,18 @@ def test_a_number_at_the_edge_is_a_page_number_only_where_the_pages_agree():
     assert furniture_of(varied) == [[]] * 6
 
 
+def test_a_saved_man_pages_running_header_and_footer_are_furniture():
+    """`man mkdir > mkdir.txt` keeps groff's header and footer; the footer alone became a chunk that ranked second
+    for "What does mkdir -p do?"."""
+    page = Page(1, "MKDIR(1)\t\t\t User Commands\t\t\t      MKDIR(1)\n\nNAME\n       mkdir - make directories\n\n"
+                   "       -p, --parents\n\t      make parent directories as needed\n\n"
+                   "GNU coreutils 9.1\t\tSeptember 2022\t\t\t      MKDIR(1)\n")
+    assert furniture_of([page]) == [["MKDIR(1)\t\t\t User Commands\t\t\t      MKDIR(1)",
+                                     "GNU coreutils 9.1\t\tSeptember 2022\t\t\t      MKDIR(1)"]]
+    prose = Page(1, "See the manual.\nFor details read  GREP(1)\nand more.")  # not at an edge of the page
+    assert furniture_of([prose]) == [[]]
+
+
 @pytest.mark.parametrize("line", ["7", "iii", "Page 7", "Page 7 of 9", "7/9", "- 7 -"])
 def test_bare_page_number_lines(line):
     assert furniture_of([Page(1, f"{line}\nSome prose here.")]) == [[line]]

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
-from rag.text import LABEL, clean_with_offsets, content_terms, heading_spans, sentence_spans
+from rag.text import LABEL, MAN_RUNNING, clean_with_offsets, content_terms, heading_spans, sentence_spans
 from rag.types import Hit
 
 MIN_WORDS = 4
@@ -24,9 +24,6 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # created with ..." (a man page's lower-case
 # sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
 # a man page's name line: "tail - output the last part of files", "gzip, gunzip, zcat - compress or expand files"
-# a man page's running header or footer, as `man` prints it: "LS(1)   User Commands   LS(1)", "GNU coreutils 9.1
-# September 2022   LS(1)": page furniture, never an answer
-MAN_FURNITURE = re.compile(r"[^\n]*\S(?=[ \t]*(?:\t|  ))[ \t]+[A-Z][\w.+-]*\(\d\w*\)")  # the page's name, set apart in a column
 SYNOPSIS_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|--?[\w-]+(?:=\S+)?|[A-Z][A-Z0-9_]*(?:\.\.\.)?|\.\.\.|\||[{}]")
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
@@ -135,7 +132,7 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
 
 def furniture_line(text: str) -> bool:
     """A man page's running header or footer line ("diffutils 3.8   August 2021   DIFF(1)")."""
-    return MAN_FURNITURE.fullmatch(text.strip()) is not None
+    return MAN_RUNNING.fullmatch(text.strip()) is not None
 
 
 def synopsis_line(text: str, title: str) -> bool:
