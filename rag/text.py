@@ -97,7 +97,7 @@ def is_heading(line: str, before: str, after: str) -> bool:
     if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):
         return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
     dotted = SECTION_NUMBER.match(line) is not None  # "1.1. Version": prose does not run on into "1.1."
-    if len(words) <= 10 and (NUMBERED.fullmatch(line) or (dotted and NUMBERED.fullmatch(line.removesuffix("?")))):
+    if len(words) <= 10 and NUMBERED.fullmatch(line.removesuffix("?") if dotted else line):
         # "1. Redistributions of source code must retain the above copyright\n   notice, ..."; "... copies of the\n Work"
         wrapped = len(line) >= WRAPPED and (after[:1].islower() or words[-1].lower() in STOPWORDS)
         return not wrapped and (not before or dotted or not (before[-1].islower() or before[-1] in ",-("))

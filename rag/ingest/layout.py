@@ -51,8 +51,8 @@ def furniture_spans(pages: Sequence[Page]) -> list[tuple[Span, ...]]:
             (start, end) for start, end in page_lines
             if DOT_LEADER.search(page.text[start:end])
             or ((start, end) in ends and running_key(page.text[start:end]) in repeated)
-            or ((start, end) in edges and is_page_number(page.text[start:end], page.number, offset))
-            or ((start, end) in edges and MAN_RUNNING.fullmatch(page.text[start:end]) is not None)
+            or ((start, end) in edges and (is_page_number(page.text[start:end], page.number, offset)
+                                          or MAN_RUNNING.fullmatch(page.text[start:end]) is not None))
         ))
     return spans
 

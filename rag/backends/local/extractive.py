@@ -165,6 +165,12 @@ class Reading:
                 f["typed_miss"], f["named"], f["rank"], min(support, 3.0) / 3.0]
 
 
+def as_quoted(p: Passage, i: int) -> Candidate:
+    """Sentence `i` of the passage as it is quoted: its prose, without a Texinfo signature at its head (see `prose`)."""
+    start, end = prose(p, i)
+    return Candidate(p.source, i, start, end, p.text[start:end], p.hit)
+
+
 def as_read(answer: Sequence[Candidate]) -> str:
     """The quoted sentences as the chat shows them, for the emphasis: one paragraph each, since a citation stands
     between them, so no emphasised phrase runs from one into the next ("... occurrences -d, --repeated")."""
@@ -406,7 +412,7 @@ class ExtractiveChatModel:
                 keep.pop()
         opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
-        return [Candidate(best.source, i, start, end, p.text[start:end], p.hit) for i in keep for start, end in [prose(p, i)]]
+        return [as_quoted(p, i) for i in keep]
 
     def second(self, reading: Reading) -> list[Candidate]:
         """The next-best sentence that can answer, when the reader is nearly as sure of it as of the best."""
@@ -421,8 +427,7 @@ class ExtractiveChatModel:
                 p = reading.passages[c.source]  # a description under its option line comes with that line
                 if not p.term(c.position) or (c.source, c.position - 1) in quoted:
                     return [c]
-                start, end = prose(p, c.position - 1)
-                return [Candidate(c.source, c.position - 1, start, end, p.text[start:end], c.hit), c]
+                return [as_quoted(p, c.position - 1), c]
         return []
 
     # --- the ChatModel seam

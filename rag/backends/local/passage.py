@@ -24,8 +24,9 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 # created with ..." (a man page's lower-case
 # sentence starts with a command name, "gunzip can ...", and commands named like these, which(1), as(1), are left out)
 # a man page's name line: "tail - output the last part of files", "gzip, gunzip, zcat - compress or expand files"
-SYNOPSIS_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|--?[\w-]+(?:=\S+)?|[A-Z][A-Z0-9_]*(?:\.\.\.)?|\.\.\.|\||[{}]")
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
+# a token of a man page's SYNOPSIS: "[OPTION]...", "--files0-from=F", "FILE...", "|"
+SYNOPSIS_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|--?[\w-]+(?:=\S+)?|[A-Z][A-Z0-9_]*(?:\.\.\.)?|\.\.\.|\||[{}]")
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
 # "--help display this help and exit"

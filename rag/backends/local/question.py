@@ -128,7 +128,7 @@ def holds_kind(text: str, kind: str, asked: str = "") -> bool:
     pattern = HOLDS.get(kind)
     if pattern is None:
         return True
-    if kind == "list" or (not asked and kind != "number"):  # a list is a shape, not a value
+    if kind == "list":  # a list is a shape, not a value
         return bool(pattern.search(text))
     return bool(values(text, kind, asked))
 
