@@ -144,7 +144,7 @@ class DocxParser:
                 yield style.startswith(("Heading", "Title")), item.text
             elif isinstance(item, Table):
                 for row in item.rows:
-                    cells = [cell.text.strip() for cell in row.cells]
+                    cells = [" ".join(cell.text.split()) for cell in row.cells]
                     # merged cells repeat their text in python-docx; keep one copy
                     yield False, " | ".join(dict.fromkeys(c for c in cells if c))
 
@@ -153,8 +153,11 @@ class DocxParser:
         for is_heading, text in blocks:
             if is_heading and text.strip():
                 sections.append((text.strip(), []))
-            sections[-1][1].append(text)
-        pages = [(title, "\n".join(lines).strip("\n")) for title, lines in sections]
+            if text.strip():
+                sections[-1][1].append(text)
+        # a blank line between Word paragraphs and table rows: each is a unit of its own, as a blank-line paragraph
+        # of a text file is, so a list item or a row without end punctuation does not run on into the next one
+        pages = [(title, "\n\n".join(lines).strip("\n")) for title, lines in sections]
         pages = [(title, text) for title, text in pages if text.strip()]
         if not pages:
             raise InvalidDocument("This Word document contains no text.")

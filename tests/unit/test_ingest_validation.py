@@ -126,8 +126,21 @@ class TestDocxParser(ParserContract):
         )
         pages = list(parser.parse(data))
         assert [(p.number, p.section) for p in pages] == [(1, "Scope"), (2, "Details")]
-        assert pages[0].text == "Scope\nFirst part."
+        assert pages[0].text == "Scope\n\nFirst part."
         assert "alpha | 42" in pages[1].text
+
+    def test_each_paragraph_and_table_row_is_a_unit_of_its_own(self, parser):
+        """A list item or a table row has no end punctuation: set apart by a blank line, as a text file's paragraphs
+        are, it does not run on into the next one as one sentence."""
+        from rag.text import sentence_spans
+
+        data = make_docx([("Normal", "Never destroyed without approval:"), ("List Bullet", "records under a legal hold"),
+                          ("List Bullet", "records older than 50 years"), ("Normal", "")],
+                         table=[["Record type", "Retention period"], ["Invoices", "7 years"], ["CCTV footage", "30 days"]])
+        text = next(iter(parser.parse(data))).text
+        assert [text[a:b] for a, b in sentence_spans(text)] == [
+            "Never destroyed without approval:", "records under a legal hold", "records older than 50 years",
+            "Record type | Retention period", "Invoices | 7 years", "CCTV footage | 30 days"]
 
 
 class TestTxtParser(ParserContract):

@@ -42,6 +42,9 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("How many times does uniq print a repeated line?", "number"),
     ("What is the default delimiter cut uses between fields?", "other"),  # the noun decides, not "default"
     ("What is the default timeout?", "number"),
+    # how soon asks for a time
+    ("How quickly must staff confirm a hold notice?", "number"),
+    ("How soon are deleted records purged from backups?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
@@ -65,6 +68,11 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("number", "This is version 0.21 of the spec, last updated 2 October 2018.", False),
     ("number", "GNU GENERAL PUBLIC LICENSE Version 2, June 1991", False),
     ("number", "Revised in May 2020 with 3 fixes.", True),
+    # "once" as a conjunction gives no count; "once a day", "only once" do
+    ("number", "Records are destroyed once they are no longer needed.", False),
+    ("number", "Once the file is read, it is closed.", False),
+    ("number", "The job runs once a day.", True),
+    ("number", "A hold may be lifted only once.", True),
 ])
 def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     assert holds_kind(text, kind) is holds

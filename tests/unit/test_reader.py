@@ -8,7 +8,7 @@ import re
 import pytest
 
 from rag.backends.local.extractive import DANGLING, FEATURES, OFF_TOPIC, ExtractiveChatModel, as_read, weights
-from rag.backends.local.passage import emphasis, synopsis_line, title_line
+from rag.backends.local.passage import emphasis, passages, synopsis_line, title_line
 from rag.backends.local.question import read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
@@ -281,6 +281,27 @@ def test_a_clauses_number_split_off_as_a_sentence_is_not_quoted(reader) -> None:
     assert [c.text for c in reading.answer] == ["You may charge a fee for the physical act of transferring a copy."]
     passage = reading.passages[1]
     assert [passage.sentence(i) for i in range(len(passage.spans)) if passage.label(i)] == ["2."]
+
+
+RETENTION = ("Records must be kept for the periods below.\n\nRecord type | Retention period | Responsible team\n\n"
+             "Invoices and receipts | 7 years | Finance\n\nCCTV footage | 30 days | Facilities\n\n"
+             "Board minutes | Permanently | Company Secretary")
+
+
+def test_a_table_row_is_quoted_under_the_tables_column_names_not_next_to_other_rows(reader) -> None:
+    """A Word table's rows, as the DOCX parser writes them: the row that answers comes with the first row, which
+    says which column is which, and not with the rows of other records next to it."""
+    reading = reader.read(ChatRequest("How long is CCTV footage retained?", [hit(RETENTION, 0, "policy.docx")]))
+    assert [c.text for c in reading.answer] == ["Record type | Retention period | Responsible team",
+                                                "CCTV footage | 30 days | Facilities"]
+    reading = reader.read(ChatRequest("Which team looks after board minutes?", [hit(RETENTION, 0, "policy.docx")]))
+    assert [c.text for c in reading.answer][-2:] == ["Record type | Retention period | Responsible team",
+                                                     "Board minutes | Permanently | Company Secretary"]
+    # a shell pipeline on a line of its own is no table: its sentence is read with the ones either side
+    page = passages([hit("Decompress it, then count.\n\ngzip -cd file.gz | wc -c\n\nThat prints the size.", 0, "gzip.1.txt")])[1]
+    assert [page.header(i) for i in range(len(page.spans))] == [None, None, None]
+    table = passages([hit(RETENTION, 0, "policy.docx")])[1]
+    assert [table.header(i) for i in range(len(table.spans))] == [None, None, 1, 1, 1]
 
 
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:

@@ -375,6 +375,9 @@ class ExtractiveChatModel:
         dangling "It ..." needs the one before), or the items after a sentence that opens a list."""
         best = reading.candidates[0]
         p = reading.passages[best.source]
+        header = p.header(best.position)
+        if header is not None:  # a table's row under the table's column names; the rows next to it are other records
+            return [as_quoted(p, header), as_quoted(p, best.position)]
         headings = set(p.headings)
         last = len(p.spans) - 1
         if best.text.rstrip().endswith(":"):  # "... one of these constants:" -> the items

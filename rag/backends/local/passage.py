@@ -31,6 +31,7 @@ OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
 # "--help display this help and exit"
 ENTRY = re.compile(r"--?[A-Za-z0-9][^\s,]*(?:,[ \t]*--?[A-Za-z0-9][^\s,]*)*(?:[ \t]{2,}|[ \t]*\n|[ \t](?=[a-z]))")
+ROW_CELLS = re.compile(r"\S \| \S")  # cells of a table row, as the DOCX parser joins them
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 
@@ -109,6 +110,25 @@ class Passage:
         with its description ("-u     with -lt: sort by ...")."""
         return bool(self.term(i + 1)) or bool(ENTRY.match(self.sentence(i)))
 
+    def row(self, i: int) -> bool:
+        """Sentence `i` is a row of a Word table: its cells joined by " | " (the DOCX parser's form), a line of its own."""
+        if not 0 <= i < len(self.spans):
+            return False
+        start, end = self.spans[i]
+        line_start = self.text.rfind("\n", 0, start) + 1
+        line_end = self.text.find("\n", end)
+        whole = not self.text[line_start:start].strip() and not self.text[end:line_end if line_end >= 0 else None].strip()
+        return whole and ROW_CELLS.search(self.sentence(i)) is not None
+
+    def header(self, i: int) -> int | None:
+        """The first row of the table row `i` stands in (its column names, where the table has them), if the
+        passage holds it and it is another row: a row alone ("Board minutes | Permanently | Company Secretary")
+        does not say which column is which."""
+        first = i
+        while self.row(first - 1):
+            first -= 1
+        return first if first < i and self.row(i) else None
+
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
         return before[-1] if before else self.hit.chunk.section.rsplit(" > ", 1)[-1]  # the path's last heading
@@ -116,6 +136,9 @@ class Passage:
     def window(self, c: Placed) -> str:
         """A candidate with its heading and the sentences either side, within its section (a heading after it
         starts another): the evidence its terms are looked up in."""
+        header = self.header(c.position)
+        if header is not None:  # a table's row is read under the table's column names, not next to other rows
+            return " ".join([self.heading_before(c.start), self.sentence(header), c.text])
         after = c.position + 1
         following = self.sentence(after) if after < len(self.spans) and self.spans[after] not in self.headings else ""
         return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, following])

@@ -12,10 +12,13 @@ from rag.text import STOPWORDS, WORD, content_terms, stem
 
 NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                 "fifty|sixty|hundred|thousand|million|billion|once|twice|half|single|double")
+SUBJECTS = "they|the|it|we|you|he|she|this|that|these|those|its|their|your|our|his|her|all|every|each|any|some|no"
 # what a sentence must hold to answer each kind of question
 HOLDS = {
     # not a man page's section reference ("dircolors(1)", "chmod(2)"): that names a page, it gives no value
-    "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b(?!-\w)", re.IGNORECASE),
+    # nor "once" as a conjunction ("... destroyed once they are no longer needed"): that gives no count
+    "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b(?!-\w)(?<!once)|"
+                         rf"\bonce\b(?!\s+(?:{SUBJECTS})\b)", re.IGNORECASE),
     "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
                        r"October|November|December)\b"),
@@ -41,7 +44,8 @@ KIND_PATTERNS = (  # first match wins
     ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
     ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b"),
-    ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently)\b|"
+    ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently|"
+               r"soon|quickly)\b|"
                # "the default value" asks a number; "the default delimiter" does not (the noun decides)
                r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|limit|size|length|"
                r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
