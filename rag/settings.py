@@ -87,7 +87,8 @@ class Settings(BaseSettings):
         "DocChat says it could not find the answer and lists related passages. Empty: the threshold fitted on the QA "
         "benchmark's dev half (rag/backends/local/reader.json).",
     )
-    answer_sentences: int = Field(3, description="Extractive answerer: most sentences quoted in one answer.")
+    answer_sentences: int = Field(3, description="Extractive answerer: most sentences quoted around the best one "
+                                  "(a sentence that opens a list brings up to 5 items).")
     answer_runner_up: float = Field(
         0.6, ge=0.0, le=1.0, description="Extractive answerer: also quote the next-best sentence that can answer, with "
         "its own citation, when its probability is at least this share of the best one's; 0: one passage only.",

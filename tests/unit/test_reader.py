@@ -304,6 +304,25 @@ def test_a_table_row_is_quoted_under_the_tables_column_names_not_next_to_other_r
     assert [table.header(i) for i in range(len(table.spans))] == [None, None, 1, 1, 1]
 
 
+DESTRUCTION = ("Paper records containing personal data are shredded on site by an approved contractor. Electronic "
+               "records are purged from backups within 90 days.\n\nThe following must never be destroyed without the "
+               "approval of the Records Manager:\n\nrecords under a legal hold\n\nrecords older than 50 years\n\n"
+               "records of historical interest to the archive")
+
+
+def test_a_sentence_that_opens_a_list_brings_all_its_items_and_never_ends_a_quote_alone(reader) -> None:
+    """Three items of a Word list: all come with the sentence that opens it, though a quote is otherwise three
+    sentences; and a window that would end on that opener stops before it (without its items it says nothing)."""
+    reading = reader.read(ChatRequest("What can never be destroyed without the Records Manager's sign-off?",
+                                      [hit(DESTRUCTION, 0, "policy.docx")]))
+    assert [c.text for c in reading.answer][-3:] == ["records under a legal hold", "records older than 50 years",
+                                                     "records of historical interest to the archive"]
+    reading = reader.read(ChatRequest("How are paper records with personal data destroyed?",
+                                      [hit(DESTRUCTION, 0, "policy.docx")]))
+    assert reading.answer[0].text.startswith("Paper records containing personal data are shredded")
+    assert not any(c.text.endswith(":") for c in reading.answer)
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

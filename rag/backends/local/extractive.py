@@ -40,6 +40,7 @@ from rag.text import DEFINITION, SIGNATURE, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
+LIST_ITEMS = 5  # items quoted after a sentence that opens a list ("... one of these constants:")
 MAX_CANDIDATES = 32  # sentences embedded per question (each also under its heading): keeps the first token fast
 PREFIX = 6  # letters two words must share to count as one word in a different form
 OFF_TOPIC = 0.30  # no sentence this close to the question (MiniLM cosine): the sources are not about it.
@@ -381,7 +382,7 @@ class ExtractiveChatModel:
         headings = set(p.headings)
         last = len(p.spans) - 1
         if best.text.rstrip().endswith(":"):  # "... one of these constants:" -> the items
-            after = range(best.position + 1, min(best.position + self.max_sentences, last + 1))
+            after = range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1))
             positions = [best.position, *after]
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
@@ -415,6 +416,8 @@ class ExtractiveChatModel:
                 keep.pop()
         opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
+        if keep[-1] > best.position and p.sentence(keep[-1]).rstrip().endswith(":"):
+            keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
         return [as_quoted(p, i) for i in keep]
 
     def second(self, reading: Reading) -> list[Candidate]:
