@@ -88,7 +88,8 @@ def page_headings(page: Page) -> list[tuple[int, str]]:
     """(offset, text) of the page's heading lines, running headers and footers left out."""
     def furniture(a: int, b: int) -> bool:
         return any(a < f_end and f_start < b for f_start, f_end in page.furniture)
-    return [(a, " ".join(page.text[a:b].split())) for a, b in heading_spans(page.text) if not furniture(a, b)]
+    # a Markdown heading's marks are not part of its title ("## Scope" is "Scope" in the path)
+    return [(a, " ".join(page.text[a:b].lstrip("#").split())) for a, b in heading_spans(page.text) if not furniture(a, b)]
 
 
 def heading_path(section: str, trail: list[str]) -> str:
