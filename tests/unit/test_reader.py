@@ -323,6 +323,26 @@ def test_a_sentence_that_opens_a_list_brings_all_its_items_and_never_ends_a_quot
     assert not any(c.text.endswith(":") for c in reading.answer)
 
 
+def test_a_list_whose_opening_ends_its_chunk_is_quoted_with_the_items_of_the_next_chunk(reader) -> None:
+    """Node.js's SECURITY.md: "**Node.js does NOT trust**:" ended its chunk and was quoted alone after two sentences
+    read back; its items open the next chunk, which was retrieved too (each sentence cites its own source)."""
+    first = ("If Node.js runs code by default and this is not documented, it is a vulnerability.\n\n"
+             "**Node.js does NOT trust**:")
+    items = ("* Data received from the remote end of inbound network connections.\n"
+             "* The file content or other I/O opened for reading or writing.\n\n## Examples of vulnerabilities")
+    head = Chunk("d:0", "d", first, page=1, start=0, end=len(first), title="SECURITY.md", owner="u")
+    tail = Chunk("d:1", "d", items, page=1, start=len(first) + 2, end=len(first) + 2 + len(items),
+                 title="SECURITY.md", owner="u")
+    hits = [Hit(head, score=1.0, bm25_rank=1, vector_rank=1), Hit(tail, score=0.5, bm25_rank=2, vector_rank=2)]
+    reading = reader.read(ChatRequest("What does Node.js not trust?", hits))
+    assert [(c.source, c.text) for c in reading.answer][:3] == [
+        (1, "**Node.js does NOT trust**:"), (2, "* Data received from the remote end of inbound network connections."),
+        (2, "* The file content or other I/O opened for reading or writing.")]
+    assert not any("Examples" in c.text for c in reading.answer)  # the next heading ends the items
+    alone = reader.read(ChatRequest("What does Node.js not trust?", hits[:1]))  # the next chunk not retrieved
+    assert [c.source for c in alone.answer] == [1, 1]  # the sentence before it, as the window reads back
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

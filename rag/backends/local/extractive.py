@@ -12,6 +12,7 @@ closest passages as related, not as an answer."""
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -381,6 +382,9 @@ class ExtractiveChatModel:
             return [as_quoted(p, header), as_quoted(p, best.position)]
         headings = set(p.headings)
         last = len(p.spans) - 1
+        items = self.items_after(reading, p) if best.text.rstrip().endswith(":") and best.position == last else []
+        if items:  # a list's opening ends the chunk: its items open the next one, retrieved too
+            return [as_quoted(p, best.position), *items]
         if best.text.rstrip().endswith(":"):  # "... one of these constants:" -> the items
             after = range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1))
             positions = [best.position, *after]
@@ -419,6 +423,20 @@ class ExtractiveChatModel:
         if keep[-1] > best.position and p.sentence(keep[-1]).rstrip().endswith(":"):
             keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
         return [as_quoted(p, i) for i in keep]
+
+    @staticmethod
+    def items_after(reading: Reading, p: Passage) -> list[Candidate]:
+        """The first sentences of the retrieved passage that carries on where `p` stops (the next chunk of its page),
+        for a list whose opening sentence ends `p` ("**Node.js does NOT trust**:"); none if it was not retrieved."""
+        chunk, quoted = p.hit.chunk, {squash(p.sentence(i)) for i in range(len(p.spans))}
+        for q in reading.passages.values():
+            after = q.hit.chunk
+            if after.doc_id == chunk.doc_id and after.page == chunk.page and chunk.start < after.start <= chunk.end + 2:
+                headings = set(q.headings)
+                fresh = [i for i in range(len(q.spans)) if squash(q.sentence(i)) not in quoted]  # past the overlap
+                items = list(itertools.takewhile(lambda i: q.spans[i] not in headings, fresh))
+                return [as_quoted(q, i) for i in items[:LIST_ITEMS]]
+        return []
 
     def second(self, reading: Reading) -> list[Candidate]:
         """The next-best sentence that can answer, when the reader is nearly as sure of it as of the best."""
