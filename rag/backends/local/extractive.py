@@ -428,15 +428,15 @@ class ExtractiveChatModel:
     def items_after(reading: Reading, p: Passage) -> list[Candidate]:
         """The first sentences of the retrieved passage that carries on where `p` stops (the next chunk of its page),
         for a list whose opening sentence ends `p` ("**Node.js does NOT trust**:"); none if it was not retrieved."""
-        chunk, quoted = p.hit.chunk, {squash(p.sentence(i)) for i in range(len(p.spans))}
-        for q in reading.passages.values():
-            after = q.hit.chunk
-            if after.doc_id == chunk.doc_id and after.page == chunk.page and chunk.start < after.start <= chunk.end + 2:
-                headings = set(q.headings)
-                fresh = [i for i in range(len(q.spans)) if squash(q.sentence(i)) not in quoted]  # past the overlap
-                items = list(itertools.takewhile(lambda i: q.spans[i] not in headings, fresh))
-                return [as_quoted(q, i) for i in items[:LIST_ITEMS]]
-        return []
+        chunk = p.hit.chunk
+        q = next((q for q in reading.passages.values() if q.hit.chunk.doc_id == chunk.doc_id
+                  and q.hit.chunk.page == chunk.page and chunk.start < q.hit.chunk.start <= chunk.end + 2), None)
+        if q is None:
+            return []
+        quoted, headings = {squash(p.sentence(i)) for i in range(len(p.spans))}, set(q.headings)
+        fresh = [i for i in range(len(q.spans)) if squash(q.sentence(i)) not in quoted]  # past the chunks' overlap
+        items = itertools.takewhile(lambda i: q.spans[i] not in headings, fresh)  # up to the next heading
+        return [as_quoted(q, i) for i in itertools.islice(items, LIST_ITEMS)]
 
     def second(self, reading: Reading) -> list[Candidate]:
         """The next-best sentence that can answer, when the reader is nearly as sure of it as of the best."""
