@@ -343,6 +343,23 @@ def test_a_list_whose_opening_ends_its_chunk_is_quoted_with_the_items_of_the_nex
     assert [c.source for c in alone.answer] == [1, 1]  # the sentence before it, as the window reads back
 
 
+COUNSEL = ("When litigation is reasonably anticipated, the General Counsel may issue a legal hold. A legal hold suspends "
+           "destruction of every record it names until the hold is lifted in writing.")
+
+
+def test_a_runner_up_that_opens_a_list_comes_with_its_items_or_not_at_all(local_embedder) -> None:
+    """"Staff who receive a hold notice must:" was quoted last, as the runner-up, without the duties it opens."""
+    both = ExtractiveChatModel(Settings(answer_runner_up=0.01), local_embedder)  # any runner-up that can answer
+    question = "What must staff do when they get a legal hold?"
+    opener = "Staff who receive a hold notice must:"
+    alone = both.read(ChatRequest(question, [hit(COUNSEL, 0, "policy.docx"), hit(opener, 1, "policy.docx")]))
+    assert alone.answer and opener not in [c.text for c in alone.answer]
+    items = f"{opener}\n\nStop deleting or altering the records it names.\n\nConfirm receipt within two working days."
+    listed = both.read(ChatRequest(question, [hit(COUNSEL, 0, "policy.docx"), hit(items, 1, "policy.docx")]))
+    assert [c.text for c in listed.answer if c.source == 2] == [
+        opener, "Stop deleting or altering the records it names.", "Confirm receipt within two working days."]
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

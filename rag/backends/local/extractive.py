@@ -424,6 +424,14 @@ class ExtractiveChatModel:
             keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
         return [as_quoted(p, i) for i in keep]
 
+    def list_items(self, reading: Reading, p: Passage, i: int) -> list[Candidate]:
+        """The items of the list sentence `i` of `p` opens: the sentences after it up to the next heading, or those
+        that open the next chunk of its page when `i` ends its passage."""
+        headings = set(p.headings)
+        after = itertools.takewhile(lambda j: p.spans[j] not in headings, range(i + 1, len(p.spans)))
+        items = [as_quoted(p, j) for j in after if not p.label(j)][:LIST_ITEMS]
+        return items or self.items_after(reading, p)
+
     @staticmethod
     def items_after(reading: Reading, p: Passage) -> list[Candidate]:
         """The first sentences of the retrieved passage that carries on where `p` stops (the next chunk of its page),
@@ -448,7 +456,11 @@ class ExtractiveChatModel:
             if (c.source, c.position) not in quoted and self.can_answer(reading, c):
                 if c.probability < self.runner_up * best:
                     return []
-                p = reading.passages[c.source]  # a description under its option line comes with that line
+                p = reading.passages[c.source]
+                if c.text.rstrip().endswith(":"):  # a list's opening comes with its items; without them it says nothing
+                    items = self.list_items(reading, p, c.position)
+                    return [c, *items] if items else []
+                # a description under its option line comes with that line
                 if not p.term(c.position) or (c.source, c.position - 1) in quoted:
                     return [c]
                 return [as_quoted(p, c.position - 1), c]
