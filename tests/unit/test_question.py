@@ -73,6 +73,10 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("number", "Once the file is read, it is closed.", False),
     ("number", "The job runs once a day.", True),
     ("number", "A hold may be lifted only once.", True),
+    # "who" is answered by a name, or by a role
+    ("name", "Your line manager approves claims up to 500 euros.", True),
+    ("name", "Breaches are reported to the Data Protection Officer.", True),
+    ("name", "Claims are paid with the next monthly salary.", False),
 ])
 def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     assert holds_kind(text, kind) is holds

@@ -360,6 +360,25 @@ def test_a_runner_up_that_opens_a_list_comes_with_its_items_or_not_at_all(local_
         opener, "Stop deleting or altering the records it names.", "Confirm receipt within two working days."]
 
 
+FAQ = ("Can I claim alcohol?\n\nNo. Alcohol is never reimbursed, including at client dinners.\n\n"
+       "What is the daily meal allowance?\n\nThe meal allowance is 40 euros per day when travelling, or 60 euros per "
+       "day in London, Paris and New York.\n\nWhen will I be paid?\n\nApproved claims are paid with the next monthly "
+       "salary.")
+
+
+def test_an_faqs_questions_are_never_the_answer_and_bound_the_one_they_ask(reader) -> None:
+    """An expenses FAQ as DOCX: "Who approves my claim?" (the next question) ended an answer, and a window read back
+    past the question it answered into the answer before ("Alcohol is never reimbursed ... | What is the daily meal
+    allowance? | The meal allowance is ...")."""
+    reading = reader.read(ChatRequest("What is the meal allowance in Paris?", [hit(FAQ, 0, "faq.docx")]))
+    assert not any(c.text.endswith("?") for c in reading.candidates)
+    assert [c.text for c in reading.answer] == [
+        "What is the daily meal allowance?",
+        "The meal allowance is 40 euros per day when travelling, or 60 euros per day in London, Paris and New York."]
+    reading = reader.read(ChatRequest("Is alcohol ever reimbursed?", [hit(FAQ, 0, "faq.docx")]))
+    assert "What is the daily meal allowance?" not in [c.text for c in reading.answer]
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

@@ -231,6 +231,8 @@ class ExtractiveChatModel:
                     continue  # a man page's name line (its title, as a heading is), running header or footer, synopsis
                 if DEFINITION.match(text):
                     continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
+                if text.rstrip().endswith("?"):
+                    continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
                 if (start, end) not in headings and quotable(text) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))
@@ -403,16 +405,21 @@ class ExtractiveChatModel:
                 break  # the best sentence holds the value asked for: the next paragraph adds nothing to it
             if i > best.position and p.opens_entry(i):
                 break  # the next option's line ("-l N, --line-length=N"): another entry of the manual page
+            if i > best.position and p.sentence(i).rstrip().endswith("?"):
+                break  # the next question of an FAQ: another answer starts
             if i == best.position or neighbour(i):
                 keep.append(i)
             elif i > best.position:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         while (len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1)
-               and not (answered and p.paragraph_starts(keep[-1] + 1)) and not p.opens_entry(keep[-1] + 1)):
+               and not (answered and p.paragraph_starts(keep[-1] + 1)) and not p.opens_entry(keep[-1] + 1)
+               and not p.sentence(keep[-1] + 1).rstrip().endswith("?")):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
-        while len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered:
-            keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more)
+        while (len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered
+               and not p.sentence(keep[0]).rstrip().endswith("?")):
+            keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more), not past
+            # the question an FAQ answers
         before = keep[0] - 1
         if neighbour(before) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are

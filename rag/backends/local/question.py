@@ -22,8 +22,10 @@ HOLDS = {
     "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
                        r"October|November|December)\b"),
+    # a named person or body, or one by its role ("your line manager", "the finance director")
     "name": re.compile(r"\b[A-Z][\w&.-]+(?:\s+(?:of\s+)?[A-Z][\w&.-]+)+|\b(?:Inc|Ltd|Foundation|Corporation|Project|"
-                       r"University|Consortium)\b|@"),
+                       r"University|Consortium)\b|@|\b(?i:manager|director|officer|committee|department|team|board|"
+                       r"counsel|secretary|administrator|maintainer|steward)s?\b"),
     "option": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w+_\w+\b|\b[a-z]+[A-Z]\w*\b|\b[A-Z]{2,}[A-Z0-9_]*\b|"
                          r"\w+\(\)|<[\w:-]+>|\B/[\w./-]+|\b\w+\.(?:xml|txt|cache|conf|h|c)\b|\"[^\"]{1,40}\"|'[^']{1,40}'"),
     # a command-line option: what "which switch ..." asks for, where "which function ..." may be answered in words
