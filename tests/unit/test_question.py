@@ -149,6 +149,13 @@ def test_document_names_are_the_word_before_man_page_manual_licence_or_spec() ->
     # a word that describes a manual rather than names one: "the reference manual" is not a document called "reference"
     assert read_question("Which release is the reference manual written for?").document_names() == []
     assert read_question("Is the user manual for tar online?").document_names() == []
+    # an analyst's own documents: a policy, a guide, an FAQ ("the FAQ" is one document by its kind alone)
+    assert read_question("According to the retention policy, how long are invoices kept?").document_names() == [
+        "retention"]
+    assert read_question("How long is CCTV footage kept according to the FAQ?").document_names() == ["FAQ"]
+    assert read_question("What does the expenses FAQ say about alcohol?").names("expenses-faq.docx", explicitly=True)
+    assert read_question("What does the retention policy say?").names("retention-policy.docx", explicitly=True)
+    assert not read_question("What does the retention policy say?").names("expenses-faq.docx")
 
 
 def test_a_spelled_out_acronym_names_its_document_not_the_shorter_one() -> None:

@@ -379,6 +379,16 @@ def test_an_faqs_questions_are_never_the_answer_and_bound_the_one_they_ask(reade
     assert "What is the daily meal allowance?" not in [c.text for c in reading.answer]
 
 
+def test_a_question_about_the_faq_is_not_answered_from_another_document(reader) -> None:
+    """"How long is CCTV footage retained according to the FAQ?" was answered from the retention policy's table,
+    the only passages retrieved: no passage comes from an FAQ."""
+    reading = reader.read(ChatRequest("How long is CCTV footage retained according to the FAQ?",
+                                      [hit(RETENTION, 0, "retention-policy.docx")]))
+    assert reading.gate == "no passage mentions FAQ" and reading.confidence == 0.0
+    reading = reader.read(ChatRequest("How long is CCTV footage retained?", [hit(RETENTION, 0, "retention-policy.docx")]))
+    assert not reading.gate  # not named: the policy answers
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

@@ -87,12 +87,15 @@ VALUE_KINDS = ("number", "version", "date")  # ... and must: no number, no answe
 ASKS_SWITCH = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:option|flag|switch)(?:es|s)?\b", re.IGNORECASE)
 IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b")
-NAMING = re.compile(r"\b(?:licen[cs]e|manual|man\s+page|page|spec|specification|document|documentation|command|"
-                    r"utility|tool|program|library|standard|reference)\b", re.IGNORECASE)
+# a document's kind, which a question names it by ("the ls man page", "the retention policy", "the expenses FAQ")
+KINDS_OF_DOCUMENT = r"licen[cs]e|manual|spec(?:ification)?|policy|guide|handbook|faq|readme"
+NAMING = re.compile(rf"\b(?:{KINDS_OF_DOCUMENT}|man\s+page|page|document|documentation|command|utility|tool|program|"
+                    r"library|standard|reference)\b", re.IGNORECASE)
 MAN_PAGE = re.compile(r"([\w+-]+)\.[1-9][a-z]{0,4}(?:\.txt)?", re.IGNORECASE)  # "tail.1.txt", "sshd.8", "openssl.1ssl"
 PROGRAM = re.compile(r"\s*(?:With|Using)\s+([a-z][\w.+-]*)\s*,")  # lower case: a command, not "With Git's ..."
-DOCUMENT_NAME = re.compile(r"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|manual|licen[cs]e|"
-                           r"spec(?:ification)?)\b", re.IGNORECASE)
+DOCUMENT_NAME = re.compile(rf"(?<![\w-])([\w+-]*[A-Za-z][\w+-]*)\s+(?:man(?:ual)?\s+page|{KINDS_OF_DOCUMENT})\b",
+                           re.IGNORECASE)
+NAMED_KIND = re.compile(r"\bthe\s+(FAQ|README)\b", re.IGNORECASE)  # "according to the FAQ": one document
 # words that describe a document rather than name it: "the reference manual", "the user manual", "a software licence"
 DESCRIBES = frozenset({"reference", "user", "users", "user's", "user\u2019s", "programmer's", "programmers", "online",
                        "official", "full", "complete", "whole", "original", "same", "other", "new", "old", "software",
@@ -217,9 +220,11 @@ class Question:
         return word if word and word not in STOPWORDS and zipf(word) < PROGRAM_ZIPF else None
 
     def document_names(self) -> list[str]:
-        """The word that names a document ("the ls man page", "the tar manual", "the BSD licence")."""
-        return [m.group(1) for m in DOCUMENT_NAME.finditer(self.text)
-                if m.group(1).lower() not in STOPWORDS | DESCRIBES and not m.group(1).isdigit()]
+        """The word that names a document ("the ls man page", "the tar manual", "the BSD licence"), or a kind
+        of document that is a name in itself ("the FAQ", "the README")."""
+        named = [m.group(1) for m in DOCUMENT_NAME.finditer(self.text)
+                 if m.group(1).lower() not in STOPWORDS | DESCRIBES and not m.group(1).isdigit()]
+        return named + [m.group(1) for m in NAMED_KIND.finditer(self.text)]
 
     @functools.cached_property
     def name_tokens(self) -> list[str]:
