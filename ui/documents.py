@@ -10,12 +10,13 @@ import streamlit as st
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.ingest.pipeline import OCR_STAGE
+from rag.ingest.validate import EXTENSIONS
 from rag.types import Document, IngestReport, Principal
 from ui import state
 from ui.render import escape_markdown
 from ui.source import ocr_page_html
 
-UPLOAD_TYPES = ["pdf", "docx", "txt", "png", "jpg", "jpeg", "tif", "tiff"]
+UPLOAD_TYPES = sorted(EXTENSIONS)  # what ingest reads, Markdown (.md) too; with their dots (a bare "text" is text/*)
 STAGE_WORDS = {
     "parsed": "Text extracted",
     "stored": "Original stored",

@@ -34,6 +34,17 @@ def test_real_uploads_are_ingested_once_with_progress_and_a_results_table(seeded
     assert not at.status and len(at.dataframe[0].value) == 5
 
 
+def test_the_uploader_takes_every_kind_ingest_reads_markdown_too(empty):
+    """The engine and the CLI read .md files; the uploader had refused them."""
+    from rag.ingest.validate import EXTENSIONS
+
+    at = app(DOCS)
+    assert set(at.file_uploader[0].proto.type) == set(EXTENSIONS)
+    readme = b"# Security\n\n## Reporting a bug\n\nReport security bugs through the tracker within 5 days.\n"
+    at.file_uploader[0].set_value([("SECURITY.md", readme, "text/markdown")]).run(timeout=120)
+    assert not at.exception and at.dataframe[0].value.set_index("name").loc["SECURITY.md", "status"] == "added"
+
+
 def test_the_library_filters_by_name_and_previews_escaped_text(seeded):
     at = app(DOCS)
     assert sorted(library_names(at)) == ["notes.txt", "spec.pdf"]
