@@ -302,6 +302,11 @@ def test_a_table_row_is_quoted_under_the_tables_column_names_not_next_to_other_r
     assert [page.header(i) for i in range(len(page.spans))] == [None, None, None]
     table = passages([hit(RETENTION, 0, "policy.docx")])[1]
     assert [table.header(i) for i in range(len(table.spans))] == [None, None, 1, 1, 1]
+    # a chunk that starts inside the table: its first row is another record, and each row is quoted alone
+    rows = RETENTION[RETENTION.index("Invoices"):]
+    inside = Chunk("d:1", "d", rows, page=1, start=100, end=100 + len(rows), title="policy.docx", owner="u")
+    reading = reader.read(ChatRequest("How long is CCTV footage retained?", [Hit(inside, 1.0, 1, 1)]))
+    assert [c.text for c in reading.answer] == ["CCTV footage | 30 days | Facilities"]
 
 
 DESTRUCTION = ("Paper records containing personal data are shredded on site by an approved contractor. Electronic "

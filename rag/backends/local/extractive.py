@@ -379,9 +379,9 @@ class ExtractiveChatModel:
         dangling "It ..." needs the one before), or the items after a sentence that opens a list."""
         best = reading.candidates[0]
         p = reading.passages[best.source]
-        header = p.header(best.position)
-        if header is not None:  # a table's row under the table's column names; the rows next to it are other records
-            return [as_quoted(p, header), as_quoted(p, best.position)]
+        if p.in_table(best.position):  # a table's row under its column names; the rows next to it are other records
+            header = p.header(best.position)
+            return [as_quoted(p, j) for j in (header, best.position) if j is not None]
         headings = set(p.headings)
         last = len(p.spans) - 1
         items = self.items_after(reading, p) if best.text.rstrip().endswith(":") and best.position == last else []

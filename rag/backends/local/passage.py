@@ -120,14 +120,20 @@ class Passage:
         whole = not self.text[line_start:start].strip() and not self.text[end:line_end if line_end >= 0 else None].strip()
         return whole and ROW_CELLS.search(self.sentence(i)) is not None
 
+    def in_table(self, i: int) -> bool:
+        """Sentence `i` is one of two or more rows in a row: a table's, not a shell pipeline alone on its line."""
+        return self.row(i) and (self.row(i - 1) or self.row(i + 1))
+
     def header(self, i: int) -> int | None:
         """The first row of the table row `i` stands in (its column names, where the table has them), if the
         passage holds it and it is another row: a row alone ("Board minutes | Permanently | Company Secretary")
-        does not say which column is which."""
+        does not say which column is which. A passage that opens inside a table (the chunk starts mid-page on a
+        row) does not hold it: its first row is another record."""
         first = i
         while self.row(first - 1):
             first -= 1
-        return first if first < i and self.row(i) else None
+        opens_inside = first == 0 and self.hit.chunk.start > 0
+        return first if first < i and self.row(i) and not opens_inside else None
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
@@ -136,9 +142,9 @@ class Passage:
     def window(self, c: Placed) -> str:
         """A candidate with its heading and the sentences either side, within its section (a heading after it
         starts another): the evidence its terms are looked up in."""
-        header = self.header(c.position)
-        if header is not None:  # a table's row is read under the table's column names, not next to other rows
-            return " ".join([self.heading_before(c.start), self.sentence(header), c.text])
+        if self.in_table(c.position):  # a table's row is read under the table's column names, not next to other rows
+            header = self.header(c.position)
+            return " ".join([self.heading_before(c.start), self.sentence(header) if header is not None else "", c.text])
         after = c.position + 1
         following = self.sentence(after) if after < len(self.spans) and self.spans[after] not in self.headings else ""
         return " ".join([self.heading_before(c.start), self.sentence(c.position - 1), c.text, following])
