@@ -141,7 +141,12 @@ class DocxParser:
         for item in document.iter_inner_content():
             if isinstance(item, Paragraph):
                 style = (item.style.name if item.style is not None else "") or ""
-                yield style.startswith(("Heading", "Title")), item.text
+                heading = style.startswith(("Heading", "Title"))
+                # a list item shows its bullet, as Word does: "Share passwords with anyone" is then an item of the
+                # list, not a short capitalised title line (Word numbers its lists itself; the text holds no numbers)
+                listed = not heading and item.text.strip() and (style.startswith("List") or item._p.pPr is not None
+                                                                and item._p.pPr.numPr is not None)
+                yield heading, f"\u2022 {item.text}" if listed else item.text
             elif isinstance(item, Table):
                 for row in item.rows:
                     cells = [" ".join(cell.text.split()) for cell in row.cells]

@@ -139,8 +139,20 @@ class TestDocxParser(ParserContract):
                          table=[["Record type", "Retention period"], ["Invoices", "7 years"], ["CCTV footage", "30 days"]])
         text = next(iter(parser.parse(data))).text
         assert [text[a:b] for a, b in sentence_spans(text)] == [
-            "Never destroyed without approval:", "records under a legal hold", "records older than 50 years",
+            "Never destroyed without approval:", "\u2022 records under a legal hold", "\u2022 records older than 50 years",
             "Record type | Retention period", "Invoices | 7 years", "CCTV footage | 30 days"]
+
+    def test_a_list_item_shows_its_bullet_so_a_short_capitalised_one_is_no_heading(self, parser):
+        """"Share passwords with anyone", an item of "staff must not:", had been read as a title line."""
+        from rag.text import heading_spans
+
+        data = make_docx([("Normal", "Staff must not:"), ("List Bullet", "Install unlicensed software"),
+                          ("List Number", "Share passwords with anyone"), ("Heading 1", "Reporting"),
+                          ("Normal", "Short capitalised line"), ("Normal", "Report incidents at once.")])
+        pages = list(parser.parse(data))
+        assert pages[0].text == "Staff must not:\n\n\u2022 Install unlicensed software\n\n\u2022 Share passwords with anyone"
+        assert heading_spans(pages[0].text) == []
+        assert pages[1].text.startswith("Reporting\n\nShort capitalised line")  # a heading keeps no bullet
 
 
 class TestTxtParser(ParserContract):

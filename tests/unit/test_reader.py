@@ -394,6 +394,27 @@ def test_a_question_about_the_faq_is_not_answered_from_another_document(reader) 
     assert not reading.gate  # not named: the policy answers
 
 
+USE = ("When using company systems, staff must not:\n\n\u2022 Install unlicensed software\n\n\u2022 Share passwords "
+       "with anyone\n\n\u2022 Mine cryptocurrency\n\nTo report a lost laptop:\n\n\u2022 Call the service desk\n\n"
+       "\u2022 File an incident report within 24 hours\n\nIncidents are reviewed by the Information Security Officer.")
+
+
+def test_a_list_item_is_quoted_under_the_sentence_that_opens_its_list(reader) -> None:
+    """"• Share passwords with anyone" alone answered "Can I share my password?" as if it were allowed; the list's
+    items end where a line without a bullet starts; and a sentence after a list does not read back into it."""
+    reading = reader.read(ChatRequest("Can I share my password with a colleague?", [hit(USE, 0, "use.docx")]))
+    assert [c.text for c in reading.answer] == ["When using company systems, staff must not:",
+                                                "\u2022 Share passwords with anyone"]
+    reading = reader.read(ChatRequest("What should I do if I lose my laptop?", [hit(USE, 0, "use.docx")]))
+    assert [c.text for c in reading.answer] == ["To report a lost laptop:", "\u2022 Call the service desk",
+                                                "\u2022 File an incident report within 24 hours"]
+    reading = reader.read(ChatRequest("Who reviews security incidents?", [hit(USE, 0, "use.docx")]))
+    assert [c.text for c in reading.answer] == ["Incidents are reviewed by the Information Security Officer."]
+    # a PDF's item runs on in sentences of its own on the same line: they are one item
+    pdf = passages([hit("Goals:\n\u2022 Portability. The code should work on all Unix like systems.", 0)])[1]
+    assert not pdf.after_list(2) and pdf.list_opener(1) == 0
+
+
 def test_a_yes_no_question_looks_for_a_rule(reader) -> None:
     """"Can software assume ...?" is answered by what allows, requires or forbids, a soft signal: never a miss."""
     intro = "The system described in this document lets different programs see the same file as having the same type."

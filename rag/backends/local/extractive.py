@@ -382,6 +382,9 @@ class ExtractiveChatModel:
         if p.in_table(best.position):  # a table's row under its column names; the rows next to it are other records
             header = p.header(best.position)
             return [as_quoted(p, j) for j in (header, best.position) if j is not None]
+        opener = p.list_opener(best.position)
+        if opener is not None:  # a list's item under the sentence that opens the list: "staff must not:"
+            return [as_quoted(p, opener), as_quoted(p, best.position)]
         headings = set(p.headings)
         last = len(p.spans) - 1
         items = self.items_after(reading, p) if best.text.rstrip().endswith(":") and best.position == last else []
@@ -389,9 +392,13 @@ class ExtractiveChatModel:
             return [as_quoted(p, best.position), *items]
         if best.text.rstrip().endswith(":"):  # "... one of these constants:" -> the items
             after = range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1))
+            if p.bullet(best.position + 1):  # bulleted items: the list ends at the first sentence without a bullet
+                after = itertools.takewhile(p.bullet, after)
             positions = [best.position, *after]
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
+            if p.after_list(best.position):
+                positions.remove(best.position - 1)  # the last item of a list before it: another subject
 
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature,
             # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own)
@@ -417,7 +424,7 @@ class ExtractiveChatModel:
                and not p.sentence(keep[-1] + 1).rstrip().endswith("?")):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
         while (len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered
-               and not p.sentence(keep[0]).rstrip().endswith("?")):
+               and not p.sentence(keep[0]).rstrip().endswith("?") and not p.after_list(keep[0])):
             keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more), not past
             # the question an FAQ answers
         before = keep[0] - 1

@@ -31,6 +31,7 @@ OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
 # "--help display this help and exit"
 ENTRY = re.compile(r"--?[A-Za-z0-9][^\s,]*(?:,[ \t]*--?[A-Za-z0-9][^\s,]*)*(?:[ \t]{2,}|[ \t]*\n|[ \t](?=[a-z]))")
+BULLET = re.compile(r"[-*\u2022][ \t]")  # a list item's bullet: "- ", "* ", "• "
 ROW_CELLS = re.compile(r"\S \| \S")  # cells of a table row, as the DOCX parser joins them
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
@@ -119,6 +120,25 @@ class Passage:
         line_end = self.text.find("\n", end)
         whole = not self.text[line_start:start].strip() and not self.text[end:line_end if line_end >= 0 else None].strip()
         return whole and ROW_CELLS.search(self.sentence(i)) is not None
+
+    def bullet(self, i: int) -> bool:
+        """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
+        return BULLET.match(self.sentence(i)) is not None
+
+    def after_list(self, i: int) -> bool:
+        """Sentence `i` starts a line after a bulleted item: not the item's own next sentence ("• Portability. The
+        code should work ..." is one item), but what follows the list."""
+        return (0 < i < len(self.spans) and self.bullet(i - 1) and not self.bullet(i)
+                and "\n" in self.text[self.spans[i - 1][1]:self.spans[i][0]])
+
+    def list_opener(self, i: int) -> int | None:
+        """The sentence that opens the bulleted list item `i` is in ("When using company systems, staff must not:"),
+        if the passage holds it: an item alone ("• Share passwords with anyone") may say the opposite of its list."""
+        first = i
+        while self.bullet(first - 1):
+            first -= 1
+        before = first - 1
+        return before if self.bullet(i) and before >= 0 and self.sentence(before).rstrip().endswith(":") else None
 
     def in_table(self, i: int) -> bool:
         """Sentence `i` is one of two or more rows in a row: a table's, not a shell pipeline alone on its line."""
