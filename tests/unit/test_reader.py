@@ -531,6 +531,9 @@ def test_a_close_runner_up_is_quoted_too_with_its_own_citation(local_embedder) -
 
 
 def test_emphasis_picks_the_typed_value_or_the_clause_sharing_the_question_words() -> None:
+    # a table's row: the cell that holds the value, not the whole row
+    row = "Record type | Retention period | Responsible team\n\nCCTV footage | 30 days | Facilities"
+    assert emphasis(read_question("How long is CCTV footage retained?"), row.split("\n\n")[1], row) == ["30 days"]
     number = read_question("What is the default weight?")
     assert any("50" in p for p in emphasis(number, "The default weight value is 50, and the maximum is 100."))
     assert emphasis(read_question("Why is it deprecated?"), "x y") == []

@@ -238,5 +238,6 @@ def emphasis(question: Question, text: str, passage: str = "") -> list[str]:
 
 def clauses(text: str) -> list[str]:
     sentences = [text[a:b] for a, b in sentence_spans(text)]
-    return [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+", s)
+    # clauses end at a comma, semicolon or colon, before a parenthesis, at a dash, and at a table's cell (" | ")
+    return [c.strip() for s in sentences for c in re.split(r"(?<=[,;:])\s+|\s+(?=\()|\s+-{1,2}\s+|\s+\|\s+", s)
             if len(c.split()) >= 2]
