@@ -22,6 +22,9 @@ PAGE_NUMBER = re.compile(r"(?i)(?:page[ \t]+)?(?:\d{1,4}|[ivxlc]{1,7})(?:[ \t]*(
 DOT_LEADER = re.compile(r"(?:[.\u2026\u00b7][ \t]*){4,}(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
 EDGE_NUMBER = re.compile(r"^(\d{1,4})\b|\b(\d{1,4})$")
 
+# a Markdown file's YAML front matter: "---", "key: value" lines, "---" (Jekyll, Hugo, MkDocs); metadata, not prose
+FRONT_MATTER = re.compile(r"\s*(---[ \t]*\n(?:[ \t]*(?:[\w.-]+[ \t]*:.*|-[ \t].*|#.*)?\n){1,60}?(?:---|\.\.\.)[ \t]*)(?:\n|$)")
+
 Span = tuple[int, int]
 
 
@@ -39,20 +42,24 @@ def furniture_spans(pages: Sequence[Page]) -> list[tuple[Span, ...]]:
       it at the same distance from their position ("Chapter 3: Utilities 7" on the 10th page);
     - a table-of-contents or index line with a dot leader ("2.4 The glob files . . . . 7");
     - a man page's running header or footer as the first or last line ("LS(1)   User Commands   LS(1)"), which
-      `man ls > ls.txt` keeps."""
+      `man ls > ls.txt` keeps;
+    - a Markdown file's YAML front matter ("---\ntitle: ...\n---") at the start of its first page."""
     lines = [stripped_lines(page.text) for page in pages]
     repeated = running_lines(pages, lines)
     offset = page_number_offset(pages, lines)
     spans = []
-    for page, page_lines in zip(pages, lines, strict=True):
+    for i, (page, page_lines) in enumerate(zip(pages, lines, strict=True)):
         edges = {*page_lines[:1], *page_lines[-1:]}
         ends = {*page_lines[:EDGE_LINES], *page_lines[-EDGE_LINES:]}
-        spans.append(tuple(
+        front = FRONT_MATTER.match(page.text) if i == 0 else None
+        before = [front.span(1)] if front else []
+        spans.append(tuple(before) + tuple(
             (start, end) for start, end in page_lines
-            if DOT_LEADER.search(page.text[start:end])
-            or ((start, end) in ends and running_key(page.text[start:end]) in repeated)
-            or ((start, end) in edges and (is_page_number(page.text[start:end], page.number, offset)
-                                          or MAN_RUNNING.fullmatch(page.text[start:end]) is not None))
+            if not (front and end <= front.end(1)) and (
+                DOT_LEADER.search(page.text[start:end])
+                or ((start, end) in ends and running_key(page.text[start:end]) in repeated)
+                or ((start, end) in edges and (is_page_number(page.text[start:end], page.number, offset)
+                                              or MAN_RUNNING.fullmatch(page.text[start:end]) is not None)))
         ))
     return spans
 

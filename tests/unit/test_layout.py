@@ -171,6 +171,19 @@ def test_a_markdown_files_headings_and_code_fences_are_never_glued_to_its_prose(
     assert [h for _, h in page_headings(Page(1, md))] == ["Security", "Reporting a bug in a third-party module"]
 
 
+def test_a_markdown_files_front_matter_is_furniture():
+    """systemd's DISTRO_PORTING.md opens with Jekyll's front matter, which was quoted as an answer ("--- title: Porting
+    systemd To New Distributions category: Concepts ..."). A rule ("---") around prose is no front matter."""
+    md = "---\ntitle: Porting systemd\ntags:\n  - porting\n---\n\n# Porting systemd\n\nYou need to make changes."
+    page = mark_furniture([Page(1, md)])[0]
+    assert [md[a:b] for a, b in page.furniture] == ["---\ntitle: Porting systemd\ntags:\n  - porting\n---"]
+    chunks = Chunker(HashEmbedder(), 200, 20).chunk(DOC, [page])
+    assert chunks[0].text.startswith("# Porting systemd") and "title:" not in chunks[0].text
+    for text in ("---\nThis is prose between two rules.\n---\nMore.", "Intro\n---\ntitle: x\n---\n"):
+        assert mark_furniture([Page(1, text)])[0].furniture == (), text
+    assert mark_furniture([Page(1, "Intro."), Page(2, md)])[1].furniture == ()  # only where the file starts
+
+
 def test_a_texinfo_definitions_name_line_is_a_heading_and_a_synopsis_is_not():
     """libtasn1.pdf glued "... use a NULL value for der ." (asn1_length_der's last sentence) to "asn1 octet der",
     the name line of the next function's entry, so its chunks' paths never named a function."""
