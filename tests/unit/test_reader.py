@@ -515,6 +515,16 @@ def test_a_follow_up_is_read_as_its_standalone_query(reader) -> None:
     assert "50" in text and text.endswith("[1]")
 
 
+def test_a_follow_ups_own_words_lead_over_those_it_carries(reader) -> None:
+    """"And CCTV footage?" after "How long do we keep invoices?" is searched as "long keep invoices And CCTV
+    footage?": read with every word alike, the invoices row still led the answer."""
+    history = (Turn("user", "How long do we keep invoices?"), Turn("assistant", "Invoices and receipts | 7 years [1]"))
+    query = "long keep invoices And CCTV footage?"
+    reading = reader.read(ChatRequest("And CCTV footage?", [hit(RETENTION, 0, "policy.docx")], history, query=query))
+    assert reading.question.focus == ("cctv", "footage") and reading.question.text == query
+    assert reading.answer[1].text == "CCTV footage | 30 days | Facilities"  # under the column names
+
+
 def test_a_close_runner_up_is_quoted_too_with_its_own_citation(local_embedder) -> None:
     """When the reader is nearly as sure of another passage, both are quoted, each citing its source."""
     question = "Which file replaced the old list of type patterns, and why?"

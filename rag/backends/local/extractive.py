@@ -41,6 +41,7 @@ from rag.text import DEFINITION, SIGNATURE, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
+FOCUS = 2.0  # weight of a follow-up's own terms in the lexical match ("and CCTV footage?" after "... invoices?")
 LIST_ITEMS = 5  # items quoted after a sentence that opens a list ("... one of these constants:")
 MAX_CANDIDATES = 32  # sentences embedded per question (each also under its heading): keeps the first token fast
 PREFIX = 6  # letters two words must share to count as one word in a different form
@@ -242,7 +243,8 @@ class ExtractiveChatModel:
         question, read, found = reading.question, reading.passages, reading.candidates
         asked = list(question.terms)
         docs = [terms_of(c.text) for c in found]
-        idf = {t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) for t in asked}
+        idf = {t: math.log(1 + (len(docs) + 1) / (1 + sum(t in d for d in docs))) * (FOCUS if t in question.focus else 1)
+               for t in asked}  # a follow-up's own words weigh more than those carried from the last question
         total = sum(idf.values()) or 1.0
 
         def lexical(present: set[str]) -> float:
@@ -289,7 +291,7 @@ class ExtractiveChatModel:
     def read(self, request: ChatRequest) -> Reading:
         # no memory of its own: a follow-up ("and the weight?") is read as its standalone query
         follow_up = any(t.role == "user" for t in request.history) and request.query
-        question = read_question(request.query if follow_up else request.question)
+        question = read_question(request.query, request.question) if follow_up else read_question(request.question)
         read = passages(request.hits)
         found = self.candidates(question, read)
         reading = Reading(question, found, read)

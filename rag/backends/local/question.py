@@ -189,6 +189,7 @@ class Question:
     terms: tuple[str, ...]  # content terms, stemmed
     identifiers: tuple[str, ...]
     rare: tuple[str, ...]  # stemmed content terms rare in general English
+    focus: tuple[str, ...] = ()  # a follow-up's own terms ("and CCTV footage?"), of a query that carries the last question's
 
     @property
     def value_needed(self) -> str | None:
@@ -271,8 +272,10 @@ def acronyms(raw: Sequence[str]) -> list[tuple[int, str]]:
     return out
 
 
-def read_question(text: str) -> Question:
+def read_question(text: str, follow_up: str = "") -> Question:
+    """The question `text`; for a follow-up, `text` is the standalone query its history made of it and `follow_up`
+    what the user typed, whose terms are its focus."""
     words = [w for w in WORD.findall(text) if w.lower() not in STOPWORDS]
     rare = [t for w in words for t in content_terms(w) if not w.isdigit() and zipf(stem(w)) < RARE_ZIPF and zipf(w) < RARE_ZIPF]
     return Question(text, answer_kind(text), tuple(dict.fromkeys(content_terms(text))),
-                    tuple(identifiers(text)), tuple(dict.fromkeys(rare)))
+                    tuple(identifiers(text)), tuple(dict.fromkeys(rare)), tuple(dict.fromkeys(content_terms(follow_up))))
