@@ -23,9 +23,11 @@ from pathlib import Path
 
 from rag.backends.local.passage import (
     Passage,
+    asks,
     emphasis,
     furniture_line,
     junk,
+    opens_list,
     passages,
     quotable,
     synopsis_line,
@@ -232,7 +234,7 @@ class ExtractiveChatModel:
                     continue  # a man page's name line (its title, as a heading is), running header or footer, synopsis
                 if DEFINITION.match(text):
                     continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
-                if text.rstrip().endswith("?"):
+                if asks(text):
                     continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
                 if (start, end) not in headings and quotable(text) and key not in seen:
                     seen.add(key)
@@ -389,10 +391,10 @@ class ExtractiveChatModel:
             return [as_quoted(p, opener), as_quoted(p, best.position)]
         headings = set(p.headings)
         last = len(p.spans) - 1
-        items = self.items_after(reading, p) if best.text.rstrip().endswith(":") and best.position == last else []
+        items = self.items_after(reading, p) if opens_list(best.text) and best.position == last else []
         if items:  # a list's opening ends the chunk: its items open the next one, retrieved too
             return [as_quoted(p, best.position), *items]
-        if best.text.rstrip().endswith(":"):  # "... one of these constants:" -> the items
+        if opens_list(best.text):  # "... one of these constants:" -> the items
             after = range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1))
             if p.bullet(best.position + 1):  # bulleted items: the list ends at the first sentence without a bullet
                 after = itertools.takewhile(p.bullet, after)
@@ -414,7 +416,7 @@ class ExtractiveChatModel:
                 break  # the best sentence holds the value asked for: the next paragraph adds nothing to it
             if i > best.position and p.opens_entry(i):
                 break  # the next option's line ("-l N, --line-length=N"): another entry of the manual page
-            if i > best.position and p.sentence(i).rstrip().endswith("?"):
+            if i > best.position and asks(p.sentence(i)):
                 break  # the next question of an FAQ: another answer starts
             if i == best.position or neighbour(i):
                 keep.append(i)
@@ -423,10 +425,10 @@ class ExtractiveChatModel:
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         while (len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1)
                and not (answered and p.paragraph_starts(keep[-1] + 1)) and not p.opens_entry(keep[-1] + 1)
-               and not p.sentence(keep[-1] + 1).rstrip().endswith("?")):
+               and not asks(p.sentence(keep[-1] + 1))):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
         while (len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered
-               and not p.sentence(keep[0]).rstrip().endswith("?") and not p.after_list(keep[0])):
+               and not asks(p.sentence(keep[0])) and not p.after_list(keep[0])):
             keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more), not past
             # the question an FAQ answers
         before = keep[0] - 1
@@ -436,7 +438,7 @@ class ExtractiveChatModel:
                 keep.pop()
         opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
-        if keep[-1] > best.position and p.sentence(keep[-1]).rstrip().endswith(":"):
+        if keep[-1] > best.position and opens_list(p.sentence(keep[-1])):
             keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
         return [as_quoted(p, i) for i in keep]
 
@@ -473,7 +475,7 @@ class ExtractiveChatModel:
                 if c.probability < self.runner_up * best:
                     return []
                 p = reading.passages[c.source]
-                if c.text.rstrip().endswith(":"):  # a list's opening comes with its items; without them it says nothing
+                if opens_list(c.text):  # a list's opening comes with its items; without them it says nothing
                     items = self.list_items(reading, p, c.position)
                     return [c, *items] if items else []
                 # a description under its option line comes with that line

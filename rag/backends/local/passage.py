@@ -37,6 +37,16 @@ CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|th
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 
 
+def opens_list(text: str) -> bool:
+    """The sentence opens a list, whose items follow it ("... one of these constants:", "staff must not:")."""
+    return text.rstrip().endswith(":")
+
+
+def asks(text: str) -> bool:
+    """The sentence is a question the document asks (an FAQ's "Who approves my claim?"): it answers nothing."""
+    return text.rstrip().endswith("?")
+
+
 class Placed(Protocol):
     """A sentence of a passage (the reader's Candidate): where it stands and what it says."""
 
@@ -138,7 +148,7 @@ class Passage:
         while self.bullet(first - 1):
             first -= 1
         before = first - 1
-        return before if self.bullet(i) and before >= 0 and self.sentence(before).rstrip().endswith(":") else None
+        return before if self.bullet(i) and before >= 0 and opens_list(self.sentence(before)) else None
 
     def in_table(self, i: int) -> bool:
         """Sentence `i` is one of two or more rows in a row: a table's, not a shell pipeline alone on its line."""

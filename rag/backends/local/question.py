@@ -17,7 +17,7 @@ SUBJECTS = "they|the|it|we|you|he|she|this|that|these|those|its|their|your|our|h
 HOLDS = {
     # not a man page's section reference ("dircolors(1)", "chmod(2)"): that names a page, it gives no value
     # nor "once" as a conjunction ("... destroyed once they are no longer needed"): that gives no count
-    "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?:{NUMBER_WORDS})\b(?!-\w)(?<!once)|"
+    "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?!once\b)(?:{NUMBER_WORDS})\b(?!-\w)|"
                          rf"\bonce\b(?!\s+(?:{SUBJECTS})\b)", re.IGNORECASE),
     "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
