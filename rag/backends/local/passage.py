@@ -109,12 +109,28 @@ class Passage:
         before = self.sentence(i - 1) if i > 0 else ""
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
 
+    def starts_line(self, i: int) -> bool:
+        """Nothing but white space stands before sentence `i` on its line."""
+        start = self.spans[i][0]
+        return not self.text[self.text.rfind("\n", 0, start) + 1:start].strip()
+
+    def ends_line(self, i: int) -> bool:
+        """Nothing but white space stands after sentence `i` on its line."""
+        end = self.spans[i][1]
+        line_end = self.text.find("\n", end)
+        return not self.text[end:line_end if line_end >= 0 else None].strip()
+
+    def run_start(self, i: int, member) -> int:
+        """The first of the sentences before `i`, and `i`, that are all `member`s of one run (a table's rows, a
+        list's items)."""
+        while member(i - 1):
+            i -= 1
+        return i
+
     def label(self, i: int) -> bool:
         """Sentence `i` is only the number of the clause after it, at the start of its line ("2." of "2. You may
         modify ..."), not the end of a version ("Mozilla Public License, v. 2.0.")."""
-        start = self.spans[i][0]
-        line = self.text[self.text.rfind("\n", 0, start) + 1:start]
-        return not line.strip() and LABEL.fullmatch(self.sentence(i)) is not None
+        return self.starts_line(i) and LABEL.fullmatch(self.sentence(i)) is not None
 
     def opens_entry(self, i: int) -> bool:
         """Sentence `i` starts an entry of a man page: the option line of the description after it, or an option
@@ -123,13 +139,8 @@ class Passage:
 
     def row(self, i: int) -> bool:
         """Sentence `i` is a row of a Word table: its cells joined by " | " (the DOCX parser's form), a line of its own."""
-        if not 0 <= i < len(self.spans):
-            return False
-        start, end = self.spans[i]
-        line_start = self.text.rfind("\n", 0, start) + 1
-        line_end = self.text.find("\n", end)
-        whole = not self.text[line_start:start].strip() and not self.text[end:line_end if line_end >= 0 else None].strip()
-        return whole and ROW_CELLS.search(self.sentence(i)) is not None
+        return (0 <= i < len(self.spans) and self.starts_line(i) and self.ends_line(i)
+                and ROW_CELLS.search(self.sentence(i)) is not None)
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
@@ -144,10 +155,7 @@ class Passage:
     def list_opener(self, i: int) -> int | None:
         """The sentence that opens the bulleted list item `i` is in ("When using company systems, staff must not:"),
         if the passage holds it: an item alone ("• Share passwords with anyone") may say the opposite of its list."""
-        first = i
-        while self.bullet(first - 1):
-            first -= 1
-        before = first - 1
+        before = self.run_start(i, self.bullet) - 1
         return before if self.bullet(i) and before >= 0 and opens_list(self.sentence(before)) else None
 
     def in_table(self, i: int) -> bool:
@@ -159,9 +167,7 @@ class Passage:
         passage holds it and it is another row: a row alone ("Board minutes | Permanently | Company Secretary")
         does not say which column is which. A passage that opens inside a table (the chunk starts mid-page on a
         row) does not hold it: its first row is another record."""
-        first = i
-        while self.row(first - 1):
-            first -= 1
+        first = self.run_start(i, self.row)
         opens_inside = first == 0 and self.hit.chunk.start > 0
         return first if first < i and self.row(i) and not opens_inside else None
 
