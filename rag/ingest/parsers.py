@@ -52,7 +52,7 @@ class PdfParser:
             text = reader.pages[number - 1].extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged content streams
             raise InvalidDocument(f"Page {number} of this PDF is damaged and cannot be read.") from exc
-        return text.replace("\x00", "")
+        return "\n".join(single_struck(line) for line in text.replace("\x00", "").split("\n"))
 
     def _recognise(self, data: bytes, pages: list[Page], on_page: PageProgress | None) -> list[Page]:
         """OCR for the pages without a text layer that show an image; the others keep their text."""
@@ -86,6 +86,25 @@ class PdfParser:
         if not any(p.text.strip() for p in pages):
             raise InvalidDocument("This PDF looks scanned. " + NO_TEXT)
         return correct_confusions(pages)
+
+
+DOUBLE_STRUCK_MAX = 200  # longer lines are prose; the check is quadratic in the line's length
+
+
+def single_struck(line: str) -> str:
+    """The line as printed once, where every run of it was drawn twice at the same place: a browser's "Save as PDF"
+    fakes a bold face it lacks that way, and pypdf reads both ("3.1. 3.1. VersionsVersions" -> "3.1. Versions"). A
+    line that is not wholly such pairs of runs, two characters or longer, is left as it is."""
+    if not (4 <= len(line) <= DOUBLE_STRUCK_MAX and any(ch.isalpha() for ch in line)):
+        return line
+    runs, i = [], 0
+    while i < len(line):
+        size = next((n for n in range(2, (len(line) - i) // 2 + 1) if line[i:i + n] == line[i + n:i + 2 * n]), None)
+        if size is None:
+            return line
+        runs.append(line[i:i + size])
+        i += 2 * size
+    return "".join(runs)
 
 
 def letters(text: str) -> int:

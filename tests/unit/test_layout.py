@@ -4,7 +4,7 @@ import pytest
 
 from rag.ingest.chunker import Chunker, page_headings
 from rag.ingest.layout import furniture_spans, mark_furniture
-from rag.ingest.parsers import PdfParser
+from rag.ingest.parsers import PdfParser, single_struck
 from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans
 from rag.types import Document, Page
 from tests.conftest import MIME_SPEC, TASN1
@@ -196,6 +196,25 @@ def test_a_texinfo_definitions_name_line_is_a_heading_and_a_synopsis_is_not():
     assert "To know the size of the DER encoding use a NULL value for der ." in sentences
     synopsis = "Copy SOURCE to DEST.\ncp -t DIRECTORY\n[OPTION]... SOURCE..."  # a man page's wrapped synopsis
     assert heading_spans(synopsis) == []
+
+
+def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():
+    """Chromium's "Save as PDF" draws a semi-bold heading twice at the same place; pypdf read "3.1. 3.1.
+    VersionsVersions", glued into quotes and heading paths ("AbstractAbstract > ContentsContents")."""
+    assert single_struck("3.1. 3.1. VersionsVersions") == "3.1. Versions"
+    assert single_struck("2. 2. Completing the move to Python 3Completing the move to Python 3") == (
+        "2. Completing the move to Python 3")
+    for line in ("couscous dish", "Hello world", "----", "ab", "", "1010", "Bora Bora"):
+        assert single_struck(line) == line
+
+    class Doubled:
+        def extract_text(self):
+            return "AbstractAbstract\nThis document describes the packaging of Python."
+
+    class Reader:
+        pages = [Doubled()]
+
+    assert PdfParser._text(Reader(), 1) == "Abstract\nThis document describes the packaging of Python."
 
 
 def test_line_end_hyphens_join_between_lowercase_letters():
