@@ -28,8 +28,8 @@ UNDERSCORE_BREAK = re.compile(r"(?<=[A-Za-z0-9]_)[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
 def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
     """(start, end) of each sentence, heading lines on their own; long runs are also cut at line ends."""
-    spans, cursor = [], 0
-    for start, end in heading_spans(text):
+    spans, cursor, headings = [], 0, heading_spans(text)
+    for start, end in sorted(headings + term_spans(text, headings)):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
         cursor = end
@@ -58,6 +58,18 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
 
 def heading_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each line that reads as a heading, so it never glues to the sentence after it."""
+    return line_spans(text, is_heading)
+
+
+def term_spans(text: str, headings: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """(start, end) of each line that is a definition list's term, so it never glues to the sentence before it; not
+    a heading's line (a Texinfo definition's name, "asn1 read tag", is one)."""
+    headings = set(heading_spans(text) if headings is None else headings)
+    return [span for span in line_spans(text, is_term) if span not in headings]
+
+
+def line_spans(text: str, test) -> list[tuple[int, int]]:
+    """(start, end) of each line, stripped, that passes `test(line, line before, line after)`."""
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
     spans: list[tuple[int, int]] = []
     for i, (start, end) in enumerate(lines):
@@ -65,8 +77,8 @@ def heading_spans(text: str) -> list[tuple[int, int]]:
         after = text[slice(*lines[i + 1])].strip() if i + 1 < len(lines) else ""
         before = text[slice(*lines[i - 1])].strip() if i else ""
         if not i or "\n\n" in text[lines[i - 1][1]:start] or (spans and spans[-1][1] == lines[i - 1][1]):
-            before = ""  # after a blank line or another heading, a line starts afresh
-        if is_heading(line, before, after):
+            before = ""  # after a blank line or another such line, a line starts afresh
+        if test(line, before, after):
             lead = len(text[start:end]) - len(text[start:end].lstrip())
             spans.append((start + lead, start + lead + len(line)))
     return spans
@@ -114,6 +126,20 @@ def is_heading(line: str, before: str, after: str) -> bool:
     return bool(after and (not before or before[-1] in ".!?:" or len(before) <= 40)
                 and len(line) <= 60 and len(words) <= 8 and ends_like_title
                 and line[0].isupper() and (after[0].isupper() or after[0].isdigit()))
+
+
+TERM_WORDS = 3  # "dialout", "q [exit-code]", "none, off": a term is a name, not a clause
+
+
+def is_term(line: str, before: str, after: str) -> bool:
+    """A definition list's term alone on its line, above its description: "dialout" over "Full and direct access to
+    serial ports.", "r filename" over "Append text read from filename." A short lower-case line (a capitalised one
+    reads as a heading) without end punctuation, between a finished line (or none) and a new sentence, or the end of
+    the text (a chunk may end on a term). A term that starts with a dash is an option (`OPTION_LINE` in the reader)."""
+    words = line.split()
+    return bool(len(words) <= TERM_WORDS and line[0].islower() and line[-1] not in ".,;:!?-"
+                and words[-1].lower() not in STOPWORDS and not CODE.search(line)
+                and (not before or before[-1] in ".!?:") and not after[:1].islower())
 
 
 def clean_with_offsets(text: str) -> tuple[str, list[int]]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import dehyphenate, sentence_spans
+from rag.text import dehyphenate, sentence_spans, term_spans
 from rag.types import Chunk
 
 EXTENSION = re.compile(r"\.(?:pdf|docx|txt|text|md)$", re.IGNORECASE)
@@ -28,7 +28,14 @@ def embedding_text(chunk: Chunk) -> str:
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
-    """Each sentence of the chunk worth a vector, prefixed with the document's name."""
+    """Each sentence of the chunk worth a vector, prefixed with the document's name; a definition list's term line
+    is read with the description under it ("dialout: Full and direct access to serial ports.")."""
     text, label = dehyphenate(chunk.text), document_label(chunk.title)
-    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    terms, sentences, term = set(term_spans(text)), [], ""
+    for s, e in sentence_spans(text):
+        if (s, e) in terms:
+            term = text[s:e]
+            continue
+        sentences.append(f"{term}: {text[s:e]}" if term else text[s:e])
+        term = ""
     return [f"{label}: {s}" if label else s for s in sentences if len(s.split()) >= MIN_WORDS]

@@ -5,7 +5,7 @@ import pytest
 from rag.ingest.chunker import Chunker, page_headings
 from rag.ingest.layout import furniture_spans, mark_furniture
 from rag.ingest.parsers import PdfParser, single_struck
-from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans
+from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans, term_spans
 from rag.types import Document, Page
 from tests.conftest import MIME_SPEC, TASN1
 from tests.fakes import HashEmbedder
@@ -196,6 +196,29 @@ def test_a_texinfo_definitions_name_line_is_a_heading_and_a_synopsis_is_not():
     assert "To know the size of the DER encoding use a NULL value for der ." in sentences
     synopsis = "Copy SOURCE to DEST.\ncp -t DIRECTORY\n[OPTION]... SOURCE..."  # a man page's wrapped synopsis
     assert heading_spans(synopsis) == []
+
+
+def test_a_definition_lists_terms_are_units_of_their_own():
+    """Debian's "Users and Groups", printed to PDF from its HTML, sets each group's name on a line above its
+    description. "dialout" was glued to the end of kmem's sentence ("... setgid kmem. dialout Full and direct access
+    to serial ports."), so the description never came with its name."""
+    page = ("This is mostly a BSD relic, but programs can thus be made setgid kmem.\ndialout\n"
+            "Full and direct access to serial ports. Members of this group can reconfigure the modem.\n"
+            "dip\nThe group's name stands for \"Dialup IP\".\nold-versions")
+    assert [page[s:e] for s, e in term_spans(page)] == ["dialout", "dip", "old-versions"]  # a chunk may end on one
+    assert [page[s:e] for s, e in sentence_spans(page)] == [
+        "This is mostly a BSD relic, but programs can thus be made setgid kmem.", "dialout",
+        "Full and direct access to serial ports.", "Members of this group can reconfigure the modem.", "dip",
+        "The group's name stands for \"Dialup IP\".", "old-versions"]
+    # a heading's line is not also a term (a Texinfo definition's name ends its chunk without its "[Function]" line)
+    texinfo = "Returns: the search result.\nasn1 read tag\n[Function]int asn1_read_tag (asn1 node const root)"
+    assert [texinfo[s:e] for s, e in heading_spans(texinfo)] == ["asn1 read tag"] and term_spans(texinfo) == []
+    assert len(sentence_spans(texinfo)) == len(set(sentence_spans(texinfo)))
+    # a line the sentence before runs on into, a clause ending in a function word, code, a capitalised line (a
+    # heading's rule) and a line above lower-case text are no terms
+    for text in ("The value is set by\nthe caller\nThe end.", "It ends.\nsee the\nThe end.",
+                 "It ends.\nx = y\nThe end.", "It ends.\nRoot\nThe end.", "It ends.\nfoo bar\nand more."):
+        assert term_spans(text) == [], text
 
 
 def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():

@@ -274,6 +274,16 @@ def test_the_embedder_reads_the_name_and_path_but_the_chunk_stays_verbatim():
     assert chunk.text.startswith("The parser is case sen-\n")
 
 
+def test_a_definition_lists_term_is_embedded_with_its_description() -> None:
+    """"What is the staff group for?": the description "Allows users to add local modifications ..." never says
+    "staff", which stands on the line above it; read with it, its vector is closer to the question."""
+    chunk = Chunk("d:1", "d", "Be careful not to allow root-equivalence.\nstaff\nAllows users to add local "
+                  "modifications.\nCompare with group adm.", 1, 0, 95, title="users-and-groups.pdf")
+    assert sentence_texts(chunk) == ["users-and-groups: Be careful not to allow root-equivalence.",
+                                     "users-and-groups: staff: Allows users to add local modifications.",
+                                     "users-and-groups: Compare with group adm."]
+
+
 def test_quote_recall_counts_the_part_of_a_quote_the_chunks_cover():
     from eval.qa.bench import Span
     from eval.qa.retrieval import covered, score

@@ -249,11 +249,13 @@ def test_a_man_pages_synopsis_is_never_quoted() -> None:
     assert not synopsis_line("-n, --lines=[-]NUM", "head.1.txt") and not synopsis_line("wc prints [counts] of words", "wc.1.txt")
 
 
-def test_a_runner_up_description_comes_with_its_option_line(reader) -> None:
+def test_a_runner_up_description_comes_with_its_option_line(local_embedder) -> None:
     """timeout's page sets "-s, --signal=SIGNAL" above "specify the signal to be sent on timeout;": quoted as the
-    runner-up, the description alone named no option."""
+    runner-up, the description alone named no option. (Since descriptions are matched with their option line, the -k
+    entry leads by more than the default share allows; a lower share lets the runner-up in.)"""
     page = ("-k, --kill-after=DURATION\n\n\talso send a KILL signal if COMMAND is still running\n\n"
             "\tthis long after the initial signal was sent\n\n-s, --signal=SIGNAL\n\n\tspecify the signal to be sent on timeout;")
+    reader = ExtractiveChatModel(Settings(answer_runner_up=0.4), local_embedder)
     reading = reader.read(ChatRequest("How do I make timeout send a KILL signal if the command is still running later?",
                                       [hit(page, 0, "timeout.1.txt")]))
     quoted = [c.text for c in reading.answer]
@@ -643,3 +645,37 @@ def test_paragraphs_end_at_blank_lines_and_short_lines_but_not_inside_a_list() -
     assert starts(GLOB_PAGE)[-4:] == [False, False, True, False]  # "KDE’s ..." opens one; wrapped lines do not
     assert starts("Print the last 10 lines.\n\nWith no FILE, read standard input.") == [False, True]
     assert starts("Exit status:\n0 if OK,\n\n1 if minor problems,\n\n2 if serious trouble.") == [False, False, False]
+
+
+GROUPS_PAGE = ("tty\nTty devices and /dev/vcs* are owned by this group. This is used by write and wall to enable them to\n"
+               "write to other people's ttys.\ndisk\nRaw access to disks. Mostly equivalent to root access.\n"
+               "kmem\n/dev/kmem and similar files are readable by this group. This is mostly a BSD relic, but any programs "
+               "that\nneed direct read access to the system's memory can thus be made setgid kmem.\n"
+               "dialout\nFull and direct access to serial ports. Members of this group can reconfigure the modem, dial "
+               "anywhere,\netc.\ndip\nThe group's name stands for \"Dialup IP\". Being in group dip allows you to use tools "
+               "such as pppd.\n")
+
+
+def test_a_definition_lists_description_is_quoted_under_its_term(reader) -> None:
+    """Debian's "Users and Groups" (printed from HTML to PDF) names each group on a line above its description.
+    "Which group ... serial ports?" quoted "... setgid kmem. dialout Full and direct access ..." (kmem's sentence and
+    the term glued to it), and a description alone names no group."""
+    text, assessment = answer(reader, "Which group gives access to serial ports?", GROUPS_PAGE,
+                              titles=("users-and-groups.pdf",))
+    assert text.startswith("dialout") and "Full and direct access to serial ports." in text
+    assert "kmem" not in text and "dip" not in text and assessment.confidence >= reader.threshold
+    # the entry's second sentence answers: its term comes with it, and names the group as "which group" asks
+    text, assessment = answer(reader, "Which group lets users reconfigure the modem?", GROUPS_PAGE,
+                              titles=("users-and-groups.pdf",))
+    assert text.startswith("dialout") and "reconfigure the modem" in text and assessment.confidence >= reader.threshold
+
+
+def test_a_term_names_an_entry_for_which_not_for_who(reader) -> None:
+    """A term answers "which group ...", as a name would; "who ..." asks for a person or a role, which no term of a
+    list of groups is."""
+    reading = reader.read(ChatRequest("Which group lets users reconfigure the modem?", [hit(GROUPS_PAGE, 0, "groups.pdf")]))
+    best = next(c for c in reading.candidates if c.text.startswith("Members of this group"))
+    assert reading.wanted == "name" and best.features["typed_hit"] == 1.0
+    reading = reader.read(ChatRequest("Who can reconfigure the modem?", [hit(GROUPS_PAGE, 0, "groups.pdf")]))
+    best = next(c for c in reading.candidates if c.text.startswith("Members of this group"))
+    assert reading.wanted == "name" and best.features["typed_hit"] == 0.0

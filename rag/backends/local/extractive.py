@@ -43,6 +43,8 @@ from rag.text import DEFINITION, SIGNATURE, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
+NAMED_BY_TERM = ("name", "option")  # what a definition list's term answers ("which group ...", "which setting ...")
+WHICH = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?[\w-]+\b", re.IGNORECASE)  # "which group", "what user account"
 FOCUS = 2.0  # weight of a follow-up's own terms in the lexical match ("and CCTV footage?" after "... invoices?")
 LIST_ITEMS = 5  # items quoted after a sentence that opens a list ("... one of these constants:")
 MAX_CANDIDATES = 32  # sentences embedded per question (each also under its heading): keeps the first token fast
@@ -146,7 +148,15 @@ class Reading:
         """Whether the candidate holds a value of the kind the question needs (a number for "how many"...), other
         than one the question states itself; False when it needs none."""
         needed = self.question.value_needed
-        return needed is not None and holds_kind(self.evidence(c), needed, self.question.text)
+        return needed is not None and self.holds(c, needed, self.question.text)
+
+    def holds(self, c: Candidate, kind: str, asked: str = "") -> bool:
+        """Whether the candidate's evidence holds a value of the kind. A definition list's entry is named by its term:
+        "dialout" over "Full and direct access to serial ports." answers "which group ..." as a name would."""
+        if (kind in NAMED_BY_TERM and WHICH.search(self.question.text)
+                and self.passages[c.source].entry_term(c.position) is not None):
+            return True  # "which group ...", not "who ...": a person is not named by a term
+        return holds_kind(self.evidence(c), kind, asked)
 
     def evidence(self, c: Candidate) -> str:
         """The candidate's text, after the option line it describes (a description alone names no option)."""
@@ -252,13 +262,14 @@ class ExtractiveChatModel:
         def lexical(present: set[str]) -> float:
             return sum(idf[t] for t in asked if t in present) / total
 
-        for c in found:
-            present = terms_of(c.text)
-            c.features["lexical"] = lexical(present)
+        for c in found:  # a description's words with its term's ("staff" over "Allows users to add ...")
+            c.features["lexical"] = lexical(terms_of(reading.evidence(c)))
         shortlist = sorted(found, key=lambda c: (-c.features["lexical"], c.source, c.position))[:MAX_CANDIDATES]
-        # each sentence alone, and under its heading (a function's name, a section title): what it is about
-        contexts = [squash(f"{read[c.source].heading_before(c.start)}: {c.text}") for c in shortlist]
-        vectors = self.embedder.embed([question.text] + [squash(c.text) for c in shortlist] + contexts)
+        # each sentence alone, and under its term or heading (an option's line, a function's name, a section title):
+        # what it is about
+        contexts = [squash(f"{read[c.source].term(c.position) or read[c.source].heading_before(c.start)}: {c.text}")
+                    for c in shortlist]
+        vectors = self.embedder.embed([question.text] + [squash(reading.evidence(c)) for c in shortlist] + contexts)
         scores = vectors[1:] @ vectors[0]
         similarity = {id(c): float(s) for c, s in zip(shortlist, scores[:len(shortlist)], strict=True)}
         in_context = {id(c): float(s) for c, s in zip(shortlist, scores[len(shortlist):], strict=True)}
@@ -274,7 +285,7 @@ class ExtractiveChatModel:
             present = terms_of(window)
             neighbours = [similarity.get(id(by_place.get((c.source, c.position + d))), 0.0) for d in (-1, 1)]
             semantic = similarity.get(id(c), 0.0)
-            holds = bool(wanted) and holds_kind(reading.evidence(c), wanted)
+            holds = bool(wanted) and reading.holds(c, wanted)
             c.features.update({
                 "semantic": semantic, "semantic_gap": semantic - best_semantic, "neighbours": max(neighbours),
                 "in_context": in_context.get(id(c), 0.0), "repeated": float(repeats[squash(c.text).lower()] > 1),
@@ -434,6 +445,11 @@ class ExtractiveChatModel:
         before = keep[0] - 1
         if neighbour(before) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
+            if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
+                keep.pop()
+        if p.term(keep[0]) and neighbour(keep[0] - 1):
+            keep.insert(0, keep[0] - 1)  # a description under its term or option line names what it describes
+            # ("dialout" over "Full and direct access to serial ports."), though the best sentence is its second
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
         opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])

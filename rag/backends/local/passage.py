@@ -6,15 +6,16 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
-from rag.text import LABEL, MAN_RUNNING, clean_with_offsets, content_terms, heading_spans, sentence_spans
+from rag.text import LABEL, MAN_RUNNING, clean_with_offsets, content_terms, heading_spans, sentence_spans, term_spans
 from rag.types import Hit
 
 MIN_WORDS = 4
+ENTRY_SENTENCES = 3  # a definition list's description is this long at most, for finding its term
 LEADER = re.compile(r"(\.\s?){4,}")  # table-of-contents dot leaders
 # how the tail of a sentence the chunk boundary cut starts: closing punctuation or a continuation
 # ("...SIZE];'). ASN1_MAX..."). A chunk almost always starts after a line break (538 of the QA corpus's 638
@@ -74,6 +75,7 @@ class Passage:
     text: str
     spans: list[tuple[int, int]]
     headings: list[tuple[int, int]]
+    terms: list[tuple[int, int]] = field(default_factory=list)  # definition lists' term lines
 
     def sentence(self, i: int) -> str:
         return self.text[self.spans[i][0]:self.spans[i][1]] if 0 <= i < len(self.spans) else ""
@@ -105,9 +107,23 @@ class Passage:
 
     def term(self, i: int) -> str:
         """The option line sentence `i` describes, where a manual page sets it on a line of its own above the
-        description ("-i[SUFFIX], --in-place[=SUFFIX]" above "edit files in place ..."); else ""."""
+        description ("-i[SUFFIX], --in-place[=SUFFIX]" above "edit files in place ..."), or the term of a definition
+        list ("dialout" above "Full and direct access to serial ports."); else ""."""
         before = self.sentence(i - 1) if i > 0 else ""
+        if 0 < i < len(self.spans) and self.spans[i - 1] in self.terms:
+            return before
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
+
+    def entry_term(self, i: int) -> int | None:
+        """The definition list's term line whose entry sentence `i` is in ("dialout" for "Members of this group can
+        reconfigure the modem", its description's second sentence): the nearest term up to `ENTRY_SENTENCES` back,
+        with no heading between."""
+        for j in range(i - 1, max(-1, i - 1 - ENTRY_SENTENCES), -1):
+            if self.spans[j] in self.terms:
+                return j
+            if self.spans[j] in self.headings:
+                return None
+        return None
 
     def starts_line(self, i: int) -> bool:
         """Nothing but white space stands before sentence `i` on its line."""
@@ -192,7 +208,8 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
         if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
             continue  # never quote injected instructions, even as data (docs/security.md)
         text = clean_with_offsets(hit.chunk.text)[0]
-        out[n] = Passage(n, hit, text, sentence_spans(text), heading_spans(text))
+        headings = heading_spans(text)
+        out[n] = Passage(n, hit, text, sentence_spans(text), headings, term_spans(text, headings))
     return out
 
 
