@@ -45,6 +45,10 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     # how soon asks for a time
     ("How quickly must staff confirm a hold notice?", "number"),
     ("How soon are deleted records purged from backups?", "number"),
+    # a user's or group's id and a network port are numbers; a port of entry is a place
+    ("What is the UID of the staff group?", "number"),
+    ("Which port does the uucp daemon listen on?", "number"),
+    ("What is the port of entry for the goods?", "other"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

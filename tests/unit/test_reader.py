@@ -679,3 +679,24 @@ def test_a_term_names_an_entry_for_which_not_for_who(reader) -> None:
     reading = reader.read(ChatRequest("Who can reconfigure the modem?", [hit(GROUPS_PAGE, 0, "groups.pdf")]))
     best = next(c for c in reading.candidates if c.text.startswith("Members of this group"))
     assert reading.wanted == "name" and best.features["typed_hit"] == 0.0
+
+
+SPOOL_PAGE = ("HELP: what do other print systems (rlpr, lprng, ...) do?\nmail\nMailboxes in /var/mail are owned and writable "
+              "by group mail, as is explained in Debian Policy. The user\nand group is used for other purposes as well by "
+              "various MTAs and MUAs.\nnews\nVarious news servers and other associated programs (such as suck) use user "
+              "and group news in various\nways. Files in the news spool are often owned by user and group news. Programs "
+              "such as inews that can\nbe used to post news are typically sgid news.\noperator\nThe operator user is no "
+              "longer created by default. It had uid 37.\nuucp\nThe uucp user and group is used by the UUCP subsystem. It "
+              "owns spool and configuration files.")
+
+
+def test_the_entry_a_question_names_answers_it(reader) -> None:
+    """"Which user owns the mail spool?" quoted news's entry ("Files in the news spool are often owned by ..."): the
+    question names the "mail" entry, and another entry answers for another group."""
+    text, assessment = answer(reader, "Which user owns the mail spool?", SPOOL_PAGE, titles=("users-and-groups.pdf",))
+    assert text.startswith("mail") and "Mailboxes in /var/mail" in text and "news spool" not in text
+    # a value the named entry does not give is not taken from another entry: "It had uid 37." is operator's
+    reading = reader.read(ChatRequest("What is the UID of the uucp user?", [hit(SPOOL_PAGE, 0, "users-and-groups.pdf")]))
+    assert reading.question.kind == "number" and reading.gate == "no passage gives a number" and not reading.confidence
+    reading = reader.read(ChatRequest("What port does the uucp daemon listen on?", [hit(SPOOL_PAGE, 0, "groups.pdf")]))
+    assert reading.question.kind == "number" and reading.gate

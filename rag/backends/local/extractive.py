@@ -39,7 +39,7 @@ from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import DEFINITION, SIGNATURE, content_terms, squash
+from rag.text import DEFINITION, SIGNATURE, STOPWORDS, WORD, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
@@ -119,6 +119,29 @@ class Reading:
         """Sources from a document the question names ("Under the GPL, ..."): the only ones that may answer it.
         A document named explicitly ("the ls man page") outranks one a rare word names ("MIME type")."""
         return self.explicit or {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
+
+    @functools.cached_property
+    def named_entries(self) -> set[tuple[int, int]]:
+        """(source, position) of the definition lists' terms the question names, all their words in a row ("What is
+        the staff group for?" names "staff", "what do failed-read warnings say?" "failed-read"): that entry answers."""
+        asked = " ".join(w.lower() for w in WORD.findall(self.question.text))
+        found = set()
+        for n, p in self.passages.items():
+            for position, span in enumerate(p.spans):
+                words = [w.lower() for w in WORD.findall(p.text[span[0]:span[1]])]
+                if (span in p.terms and words and not set(words) <= STOPWORDS
+                        and re.search(rf"(?<!\S){re.escape(' '.join(words))}(?!\S)", asked)):
+                    found.add((n, position))
+        return found
+
+    @functools.cached_property
+    def entry_named(self) -> bool:
+        """The question names an entry some candidate sentence is in."""
+        return bool(self.named_entries) and any(self.in_named_entry(c) for c in self.candidates)
+
+    def in_named_entry(self, c: Candidate) -> bool:
+        term = self.passages[c.source].entry_term(c.position)
+        return term is not None and (c.source, term) in self.named_entries
 
     @functools.cached_property
     def text(self) -> str:
@@ -342,6 +365,8 @@ class ExtractiveChatModel:
         """Evidence of the asked-for kind (number, version, date, option) that covers the question's identifiers."""
         if reading.named and c.source not in reading.named:
             return False  # another document's sentence, however close, does not answer for the named one
+        if reading.entry_named and not reading.in_named_entry(c):
+            return False  # another entry of the list whose entry the question names ("staff") answers for another
         return reading.covers(c) and (reading.question.value_needed is None or reading.holds_value(c))
 
     @staticmethod

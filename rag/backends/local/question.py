@@ -50,14 +50,15 @@ KIND_PATTERNS = (  # first match wins
                r"soon|quickly)\b|"
                # "the default value" asks a number; "the default delimiter" does not (the noun decides)
                r"\b(?:what|which)\s+(?:is|are)\s+the\s+(?:\w+\s+)?(?:maximum|minimum|limit|size|length|"
-               r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio)\b|"
+               r"number|count|amount|value|percentage|weight|priority|timeout|width|height|depth|range|ratio|uid|gid|"
+               r"pid|port(?!\s+of\b))\b|"
                r"\bnumeric(?:al)?\b|\bin\s+(?:dollars|euros|pounds|bytes|kilobytes|megabytes|seconds|minutes|hours|"
                r"days|weeks|percent|characters)\b|\bwhat\s+is\s+the\s+(?:most|least|highest|lowest|largest|smallest)\b|"
                r"\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
                # a program's exit status is a number; a C function's "return value" may be a constant's name
                r"\bexit\s+(?:code|status|value)(?:es|s)?\b|\breturn\s+codes?\b|"
                r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
-               r"percentage|proportion|share|stake)\b"),
+               r"percentage|proportion|share|stake|uid|gid|pid|port(?!\s+of\b))\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
              r"group|institution|project|steward)\b|\bwho\s+(?:is|are|was|were|wrote|publishes|maintains)\b"),
     ("option", r"\b(?:which|what)\s+(?:\w+\s+)?(?:option|flag|switch|argument|parameter|command|function|call|"
