@@ -219,6 +219,13 @@ def test_a_definition_lists_terms_are_units_of_their_own():
     for text in ("The value is set by\nthe caller\nThe end.", "It ends.\nsee the\nThe end.",
                  "It ends.\nx = y\nThe end.", "It ends.\nRoot\nThe end.", "It ends.\nfoo bar\nand more."):
         assert term_spans(text) == [], text
+    # a page saved with a blank line between wrapped lines: the end of an option's description, and tr's description
+    # of a character class, are no terms (blank lines do not make the line before a finished one)
+    for text in ("--preserve-status\n\n\texit with the same status as COMMAND, even when the\n\n\tcommand times out\n\n"
+                 "--foreground\n\n\twhen not running timeout directly", "[:digit:]\n\n\tall digits\n\n[:graph:]\n"):
+        assert term_spans(text) == [], text
+    assert [t[s:e] for t in ["Definitions\n\nstaff\n\nAllows users to add local modifications."]
+            for s, e in term_spans(t)] == ["staff"]  # under a title, across a Word document's blank lines
 
 
 def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():
