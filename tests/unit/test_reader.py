@@ -347,7 +347,8 @@ def test_a_list_whose_opening_ends_its_chunk_is_quoted_with_the_items_of_the_nex
         (2, "* The file content or other I/O opened for reading or writing.")]
     assert not any("Examples" in c.text for c in reading.answer)  # the next heading ends the items
     alone = reader.read(ChatRequest("What does Node.js not trust?", hits[:1]))  # the next chunk not retrieved
-    assert [c.source for c in alone.answer] == [1, 1]  # the sentence before it, as the window reads back
+    # alone: not the sentence before it either, which ends the paragraph before (a quote reads back within its own)
+    assert [c.text for c in alone.answer] == ["**Node.js does NOT trust**:"]
 
 
 COUNSEL = ("When litigation is reasonably anticipated, the General Counsel may issue a legal hold. A legal hold suspends "
@@ -700,3 +701,14 @@ def test_the_entry_a_question_names_answers_it(reader) -> None:
     assert reading.question.kind == "number" and reading.gate == "no passage gives a number" and not reading.confidence
     reading = reader.read(ChatRequest("What port does the uucp daemon listen on?", [hit(SPOOL_PAGE, 0, "groups.pdf")]))
     assert reading.question.kind == "number" and reading.gate
+
+
+def test_a_quote_does_not_read_back_into_the_paragraph_before(reader) -> None:
+    """With no sentence after the best one in its section, a quote reads back; not past the start of its paragraph,
+    into another subject (sort's "SIZE may be followed by ... suffixes" came before its locale warning)."""
+    page = ("Packages intended for Django are named python3-django-name upstream and in Debian alike.\n\n"
+            "Large manuals go in a binary package of their own. The documentation package for module foo should be "
+            "named python-foo-doc.\n4.4. Specifying Supported Versions")
+    text, _ = answer(reader, "What should the documentation package for module foo be named?", page,
+                     titles=("python-policy.pdf",))
+    assert "python-foo-doc" in text and "Large manuals" in text and "Django" not in text

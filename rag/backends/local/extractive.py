@@ -464,7 +464,7 @@ class ExtractiveChatModel:
                and not asks(p.sentence(keep[-1] + 1))):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
         while (len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered
-               and not asks(p.sentence(keep[0])) and not p.after_list(keep[0])):
+               and not asks(p.sentence(keep[0])) and not p.after_list(keep[0]) and not p.paragraph_starts(keep[0])):
             keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more), not past
             # the question an FAQ answers
         before = keep[0] - 1
