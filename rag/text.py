@@ -27,9 +27,11 @@ UNDERSCORE_BREAK = re.compile(r"(?<=[A-Za-z0-9]_)[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
 
 def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
-    """(start, end) of each sentence, heading lines on their own; long runs are also cut at line ends."""
+    """(start, end) of each sentence; heading lines, terms and Markdown table rows on their own; long runs are also cut
+    at line ends."""
     spans, cursor, headings = [], 0, heading_spans(text)
-    for start, end in sorted(headings + term_spans(text, headings)):
+    rows = [(m.start(1), m.end(1)) for m in MARKDOWN_ROW.finditer(text)]
+    for start, end in sorted(set(headings + term_spans(text, headings) + rows)):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
         cursor = end
@@ -105,6 +107,9 @@ SIGNATURE = re.compile(rf"^{DEFINITION.pattern}[^\n]*(?:\n[^\n]*){{0,3}}?\)[ \t]
 # a Markdown file's heading: "## Reporting a bug in Node.js" (one space after the marks: date(1)'s "#      use opposite
 # case" is a flag's entry)
 MARKDOWN_HEADING = re.compile(r"#{1,6} \S[^\n]{0,100}")
+# a Markdown table's row, whole ("| GNU/Linux | x64 | e.g. Ubuntu 20.04, Debian 10 |"): a unit, never split at a
+# cell's "e.g." nor glued to the next row
+MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
 # "Usage: asn1Parser [OPTION] FILE", "Since: 1.6", "4 CARD32 MIME_TYPE_OFFSET", "Report bugs to: help-libtasn1@gnu.org".
@@ -189,6 +194,17 @@ def dehyphenate(text: str) -> str:
 
 
 POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
+# the line under a Markdown table's column names: "| ---------------- | :-------: |"
+DELIMITER_ROW = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+(?:[ \t]*:?-{3,}:?[ \t]*)?$", re.MULTILINE)
+
+
+def squash_runs(text: str) -> str:
+    """`text` with the dashes of a Markdown table's delimiter line cut to three a cell: what the embedder should read
+    and count. "| ---------------- | ---------------- |" is 86 word pieces of nothing; it ended a chunk before the
+    table's rows. (Cutting every rule and underline so moved an MPL 2.0 chunk and lost a QA dev answer.)"""
+    return DELIMITER_ROW.sub(lambda m: re.sub(r"-{4,}", "---", m.group()), text)
 
 
 def stem(word: str) -> str:

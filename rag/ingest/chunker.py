@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from rag.protocols import Embedder
-from rag.text import heading_spans
+from rag.text import heading_spans, squash_runs
 from rag.types import Chunk, Document, Page
 
 TRAIL = 2  # headings kept in a chunk's path
@@ -24,8 +24,9 @@ class Chunker:
         # a chunk longer than the embedder's window would be cut silently and lose text from retrieval
         self.size = max(16, min(chunk_tokens, embedder.max_tokens))
         self.overlap = max(0, min(overlap_tokens, self.size // 2))
-        # the splitter measures the same pieces again as it merges them: count each text once
-        self.count_tokens = functools.lru_cache(maxsize=4096)(embedder.count_tokens)
+        # the splitter measures the same pieces again as it merges them: count each text once, as the embedder reads
+        # it (runs of one punctuation mark cut short, see embedding_text)
+        self.count_tokens = functools.lru_cache(maxsize=4096)(lambda text: embedder.count_tokens(squash_runs(text)))
         self.splitter = RecursiveCharacterTextSplitter(
             chunk_size=self.size, chunk_overlap=self.overlap, length_function=self.count_tokens,
             separators=["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""], keep_separator="end",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import dehyphenate, sentence_spans, term_spans
+from rag.text import dehyphenate, sentence_spans, squash_runs, term_spans
 from rag.types import Chunk
 
 EXTENSION = re.compile(r"\.(?:pdf|docx|txt|text|md)$", re.IGNORECASE)
@@ -23,14 +23,14 @@ def document_label(name: str) -> str:
 
 def embedding_text(chunk: Chunk) -> str:
     head = " > ".join(part for part in (document_label(chunk.title), chunk.section) if part)
-    body = dehyphenate(chunk.text)  # "manip-\nulation" reads as one word
+    body = squash_runs(dehyphenate(chunk.text))  # "manip-\nulation" reads as one word, "------" as "---"
     return f"{head}\n{body}" if head else body
 
 
 def sentence_texts(chunk: Chunk) -> list[str]:
     """Each sentence of the chunk worth a vector, prefixed with the document's name; a definition list's term line
     is read with the description under it ("dialout: Full and direct access to serial ports.")."""
-    text, label = dehyphenate(chunk.text), document_label(chunk.title)
+    text, label = squash_runs(dehyphenate(chunk.text)), document_label(chunk.title)
     terms, sentences, term = set(term_spans(text)), [], ""
     for s, e in sentence_spans(text):
         if (s, e) in terms:

@@ -5,7 +5,7 @@ import pytest
 from rag.ingest.chunker import Chunker, page_headings
 from rag.ingest.layout import furniture_spans, mark_furniture
 from rag.ingest.parsers import PdfParser, single_struck
-from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans, term_spans
+from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans, squash_runs, term_spans
 from rag.types import Document, Page
 from tests.conftest import MIME_SPEC, TASN1
 from tests.fakes import HashEmbedder
@@ -226,6 +226,38 @@ def test_a_definition_lists_terms_are_units_of_their_own():
         assert term_spans(text) == [], text
     assert [t[s:e] for t in ["Definitions\n\nstaff\n\nAllows users to add local modifications."]
             for s, e in term_spans(t)] == ["staff"]  # under a title, across a Word document's blank lines
+
+
+MD_TABLE = ("Depending on the host platform, the selection of toolchains may vary.\n\n"
+            "| Operating System | Compiler Versions                          |\n"
+            "| ---------------- | ------------------------------------------ |\n"
+            "| Linux            | GCC >= 10.1                                |\n"
+            "| GNU/Linux        | e.g. Ubuntu 20.04, Debian 10               |\n"
+            "| macOS            | Xcode >= 11 (Apple LLVM >= 11)             |\n"
+            "Binaries are produced on these.")
+
+
+def test_a_markdown_tables_rows_are_units_of_their_own():
+    """Node.js's BUILDING.md: its tables' rows have no end punctuation, so a whole table was one sentence, quoted as a
+    blob; a cell's "e.g." split a row in two."""
+    rows = [line for line in MD_TABLE.split("\n") if line.startswith("|")]
+    assert [MD_TABLE[s:e] for s, e in sentence_spans(MD_TABLE)] == [
+        "Depending on the host platform, the selection of toolchains may vary.", *rows, "Binaries are produced on these."]
+
+
+def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():
+    """The delimiter line under a table's column names ("| ---------------- |", 86 word pieces) took half a chunk's
+    budget, so the chunk ended before the table's rows; other rules and dashes stay as they are."""
+    assert squash_runs(MD_TABLE).split("\n")[3] == "| --- | --- |"
+    for text in ("--------------------", "a ---- b", "=========", "|:----|----:|"):
+        assert squash_runs(text) == (text if "|" not in text else "|:---|---:|"), text
+
+    class Pieces(HashEmbedder):
+        def count_tokens(self, text: str) -> int:  # a word-piece tokenizer splits a dash run into many pieces
+            return len(text.split()) + text.count("-")
+
+    spans = Chunker(Pieces(), 64, 0).spans(MD_TABLE)
+    assert any("Operating System" in MD_TABLE[s:e] and "GCC >= 10.1" in MD_TABLE[s:e] for s, e in spans)
 
 
 def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():

@@ -712,3 +712,16 @@ def test_a_quote_does_not_read_back_into_the_paragraph_before(reader) -> None:
     text, _ = answer(reader, "What should the documentation package for module foo be named?", page,
                      titles=("python-policy.pdf",))
     assert "python-foo-doc" in text and "Large manuals" in text and "Django" not in text
+
+
+def test_a_markdown_tables_row_is_quoted_under_its_column_names(reader) -> None:
+    """BUILDING.md's "| Linux | GCC >= 10.1 |" was never a candidate (its bars made it look like no prose), and
+    a row alone says nothing of what its cells are: it is read and quoted under the table's column names."""
+    from tests.unit.test_layout import MD_TABLE
+
+    text, assessment = answer(reader, "Which compiler version do I need on Linux?", MD_TABLE, titles=("BUILDING.md",))
+    assert text.startswith("| Operating System | Compiler Versions") and "GCC >= 10.1" in text
+    assert "| ---" not in text and "Xcode" not in text and assessment.confidence >= reader.threshold
+    reading = reader.read(ChatRequest("Which compiler version do I need on Linux?", [hit(MD_TABLE, 0, "BUILDING.md")]))
+    row = next(c for c in reading.candidates if "GCC >= 10.1" in c.text)
+    assert reading.evidence(row).startswith("| Operating System | Compiler Versions")

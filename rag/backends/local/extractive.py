@@ -182,8 +182,11 @@ class Reading:
         return holds_kind(self.evidence(c), kind, asked)
 
     def evidence(self, c: Candidate) -> str:
-        """The candidate's text, after the option line it describes (a description alone names no option)."""
-        term = self.passages[c.source].term(c.position)
+        """The candidate's text, after the option line or term it describes (a description alone names no option), or
+        the column names of the table its row is in ("Operating System | Compiler Versions" over "Linux | GCC >= 10.1")."""
+        p = self.passages[c.source]
+        header = p.header(c.position) if p.in_table(c.position) else None
+        term = p.sentence(header) if header is not None else p.term(c.position)
         return f"{term} {c.text}" if term else c.text
 
     def covers(self, c: Candidate) -> bool:

@@ -33,7 +33,9 @@ OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-
 # "--help display this help and exit"
 ENTRY = re.compile(r"--?[A-Za-z0-9][^\s,]*(?:,[ \t]*--?[A-Za-z0-9][^\s,]*)*(?:[ \t]{2,}|[ \t]*\n|[ \t](?=[a-z]))")
 BULLET = re.compile(r"[-*\u2022][ \t]")  # a list item's bullet: "- ", "* ", "• "
-ROW_CELLS = re.compile(r"\S \| \S")  # cells of a table row, as the DOCX parser joins them
+# cells of a table row, as the DOCX parser joins them ("CCTV footage | 30 days"), or as a Markdown table pads them
+# ("| Linux            | GCC >= 10.1   |"; its "| ----- | --- |" line under the column names is one too)
+ROW_CELLS = re.compile(r"\S[ \t]+\|[ \t]+\S")
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
 
@@ -57,8 +59,9 @@ class Placed(Protocol):
 
 
 def quotable(text: str) -> bool:
-    """Prose worth quoting: enough words, mostly letters, not a table-of-contents line."""
-    letters = sum(ch.isalpha() for ch in text)
+    """Prose worth quoting: enough words, mostly letters (a table's cell bars aside: "| Linux | GCC >= 10.1 |"), not a
+    table-of-contents line."""
+    letters, text = sum(ch.isalpha() for ch in text), text.replace("|", " ")
     return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
