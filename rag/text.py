@@ -59,8 +59,38 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
 
 
 def heading_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each line that reads as a heading, so it never glues to the sentence after it."""
-    return line_spans(text, is_heading)
+    """(start, end) of each line that reads as a heading, so it never glues to the sentence after it; a glossary's
+    capitalised term is a term, not a heading."""
+    glossary = set(glossary_spans(text))
+    return [span for span in line_spans(text, is_heading) if span not in glossary]
+
+
+GLOSSED = 250  # characters: a glossary's description is a sentence or two
+
+
+def glossary_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each term of a glossary written as short lines, each over a one-line description, two or more
+    in a row: a Word policy's "Personal data" over "Any information relating to an identified ... person.", then "Data
+    controller" over its own. Capitalised, each would read as a heading; upper-case ones are section titles
+    ("AUTHOR" over "Written by ..." then "REPORTING BUGS"), and a term does not start with a digit or a dash."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    texts = [text[a:b].strip() for a, b in lines]
+
+    def term(i: int) -> bool:
+        line = texts[i] if 0 <= i < len(texts) else ""
+        return bool(line and len(line.split()) <= TERM_WORDS and len(line) <= 40 and line[0].isalpha()
+                    and not line.isupper() and ends_like_title(line) and not CODE.search(line))
+
+    def described(i: int) -> bool:  # a term over one short line that finishes a sentence (a section's is longer)
+        return (term(i) and i + 1 < len(texts) and texts[i + 1][-1] in ".!?" and len(texts[i + 1]) <= GLOSSED
+                and not term(i + 1))
+
+    spans = []
+    for i, (start, end) in enumerate(lines):
+        if described(i) and (described(i + 2) or described(i - 2)):
+            lead = len(text[start:end]) - len(text[start:end].lstrip())
+            spans.append((start + lead, start + lead + len(texts[i])))
+    return spans
 
 
 def term_spans(text: str, headings: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
@@ -68,7 +98,7 @@ def term_spans(text: str, headings: list[tuple[int, int]] | None = None) -> list
     a heading's line (a Texinfo definition's name, "asn1 read tag", is one)."""
     headings = set(heading_spans(text) if headings is None else headings)
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
-    spans = []
+    spans = glossary_spans(text)
     for i, (start, end) in enumerate(lines):  # the lines either side, across blank lines: a term follows what ends
         line = text[start:end].strip()
         before = text[slice(*lines[i - 1])].strip() if i else ""
@@ -76,7 +106,7 @@ def term_spans(text: str, headings: list[tuple[int, int]] | None = None) -> list
         if is_term(line, before, after):
             lead = len(text[start:end]) - len(text[start:end].lstrip())
             spans.append((start + lead, start + lead + len(line)))
-    return [span for span in spans if span not in headings]
+    return sorted({span for span in spans if span not in headings})
 
 
 def line_spans(text: str, test) -> list[tuple[int, int]]:

@@ -73,11 +73,36 @@ def faq_docx() -> bytes:
     return out.getvalue()
 
 
+def glossary_docx() -> bytes:
+    """A data protection policy whose definitions are a glossary: each term a short bold paragraph over its own."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Data Protection Policy", 0)
+    document.add_heading("Definitions", 1)
+    for term, description in (
+        ("Personal data", "Any information relating to an identified or identifiable natural person."),
+        ("Data controller", "The organisation that decides why and how personal data is processed. For this policy, "
+                            "the data controller is Acme Ltd."),
+        ("Data processor", "A third party that processes personal data on behalf of the data controller, such as a "
+                           "payroll provider."),
+        ("Data breach", "A security incident that leads to the loss or unauthorised disclosure of personal data."),
+    ):
+        document.add_paragraph().add_run(term).bold = True
+        document.add_paragraph(description)
+    document.add_heading("Reporting a breach", 1)
+    document.add_paragraph("Staff must report a suspected data breach to the Data Protection Officer within 24 hours "
+                           "of becoming aware of it.")
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, local_embedder):
     engine = Engine(Settings(data_dir=tmp_path_factory.mktemp("own")), embedder=local_embedder)
     for name, data in (("retention-policy.docx", policy_docx()), ("expenses-faq.docx", faq_docx()),
-                       ("SECURITY.md", SECURITY_MD)):
+                       ("SECURITY.md", SECURITY_MD), ("data-protection-policy.docx", glossary_docx())):
         report = engine.ingest(name, data, ME)
         assert report.status == "indexed", report.error
     return engine
@@ -136,3 +161,14 @@ def test_markdown_headings_front_matter_and_a_list_across_its_opening(engine):
     assert text.startswith("Security bugs in third-party modules should be reported") and "##" not in text
     text = quoted(engine, "What does the runtime not trust?")
     assert "**The runtime does NOT trust**:" in text and "Data received from the remote end" in text
+
+
+def test_a_glossarys_description_is_quoted_under_its_term(engine):
+    """Stop 30: a Word glossary's capitalised terms read as headings, so "What counts as personal data?" quoted the
+    data controller's description, and no description named its term."""
+    text = quoted(engine, "What counts as personal data?")
+    assert text.startswith("Personal data [1] Any information relating to an identified") and "controller" not in text
+    text = quoted(engine, "Who decides why personal data is processed?")
+    assert text.startswith("Data controller [1] The organisation that decides") and "Acme Ltd" in text
+    # a question that names a term in passing is answered wherever the documents answer it
+    assert "within 24 hours" in quoted(engine, "How quickly must staff report a data breach?")

@@ -5,7 +5,7 @@ import pytest
 from rag.ingest.chunker import Chunker, page_headings
 from rag.ingest.layout import furniture_spans, mark_furniture
 from rag.ingest.parsers import PdfParser, single_struck
-from rag.text import clean_with_offsets, dehyphenate, heading_spans, original_span, sentence_spans, squash_runs, term_spans
+from rag.text import clean_with_offsets, dehyphenate, glossary_spans, heading_spans, original_span, sentence_spans, squash_runs, term_spans
 from rag.types import Document, Page
 from tests.conftest import MIME_SPEC, TASN1
 from tests.fakes import HashEmbedder
@@ -226,6 +226,24 @@ def test_a_definition_lists_terms_are_units_of_their_own():
         assert term_spans(text) == [], text
     assert [t[s:e] for t in ["Definitions\n\nstaff\n\nAllows users to add local modifications."]
             for s, e in term_spans(t)] == ["staff"]  # under a title, across a Word document's blank lines
+
+
+def test_a_glossarys_capitalised_terms_are_terms_not_headings():
+    """A Word policy's definitions, each a short bold paragraph over a one-line description: "Personal data" read as a
+    heading, so its description was never quoted under it. Section titles over longer bodies, upper-case titles and
+    a single short heading stay headings."""
+    glossary = ("Personal data\n\nAny information relating to an identified natural person.\n\nData controller\n\n"
+                "The organisation that decides why and how personal data is processed.\n\nReporting\n\n"
+                "Staff report breaches within 24 hours.\n\nTerms of use\n\nSee the annex.")
+    terms = [glossary[s:e] for s, e in glossary_spans(glossary)]
+    assert terms == ["Personal data", "Data controller", "Reporting", "Terms of use"]
+    assert heading_spans(glossary) == [] and [glossary[s:e] for s, e in term_spans(glossary)] == terms
+    body = "The " + "x " * 140 + "end."  # a section's paragraph, not a description
+    sections = f"Statement of Purpose\n\n{body}\n\nLicense\n\n{body}"
+    assert glossary_spans(sections) == [] and len(heading_spans(sections)) == 2
+    titles = "AUTHOR\nWritten by Richard Stallman.\nREPORTING BUGS\nEmail bug reports to the address."
+    assert glossary_spans(titles) == [] and len(heading_spans(titles)) == 2
+    assert glossary_spans("Introduction\n\nThis manual describes the tool.\n\nIt has three parts, and more.") == []
 
 
 MD_TABLE = ("Depending on the host platform, the selection of toolchains may vary.\n\n"

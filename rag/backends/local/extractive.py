@@ -140,8 +140,21 @@ class Reading:
         return bool(self.named_entries) and any(self.in_named_entry(c) for c in self.candidates)
 
     def in_named_entry(self, c: Candidate) -> bool:
+        """The candidate is in an entry the question names, or outside the list and names one of those terms itself
+        ("Staff must report a suspected data breach ..." answers "How quickly must staff report a data breach?" as
+        well as the entry may; another entry's "This includes old-versions." does not answer for "old-versions"). A
+        question that asks who or which names one term and asks for another: "Who decides why personal data is
+        processed?" is answered by the "Data controller" entry, which says "personal data"."""
         term = self.passages[c.source].entry_term(c.position)
-        return term is not None and (c.source, term) in self.named_entries
+        if term is not None and (self.question.kind != "name" or (c.source, term) in self.named_entries):
+            return (c.source, term) in self.named_entries
+        words = " ".join(w.lower() for w in WORD.findall(c.text))
+        return any(re.search(rf"(?<!\S){re.escape(name)}(?!\S)", words) for name in self.named_terms)
+
+    @functools.cached_property
+    def named_terms(self) -> set[str]:
+        """The words of each term the question names, lower-cased ("data breach")."""
+        return {" ".join(w.lower() for w in WORD.findall(self.passages[n].sentence(i))) for n, i in self.named_entries}
 
     @functools.cached_property
     def text(self) -> str:
