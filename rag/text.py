@@ -73,7 +73,7 @@ def glossary_spans(text: str) -> list[tuple[int, int]]:
     in a row: a Word policy's "Personal data" over "Any information relating to an identified ... person.", then "Data
     controller" over its own. Capitalised, each would read as a heading; upper-case ones are section titles
     ("AUTHOR" over "Written by ..." then "REPORTING BUGS"), and a term does not start with a digit or a dash."""
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+    lines = text_lines(text)
     texts = [text[a:b].strip() for a, b in lines]
 
     def term(i: int) -> bool:
@@ -85,43 +85,42 @@ def glossary_spans(text: str) -> list[tuple[int, int]]:
         return (term(i) and i + 1 < len(texts) and texts[i + 1][-1] in ".!?" and len(texts[i + 1]) <= GLOSSED
                 and not term(i + 1))
 
-    spans = []
-    for i, (start, end) in enumerate(lines):
-        if described(i) and (described(i + 2) or described(i - 2)):
-            lead = len(text[start:end]) - len(text[start:end].lstrip())
-            spans.append((start + lead, start + lead + len(texts[i])))
-    return spans
+    return [stripped(text, *line) for i, line in enumerate(lines) if described(i) and (described(i + 2) or described(i - 2))]
 
 
 def term_spans(text: str, headings: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
     """(start, end) of each line that is a definition list's term, so it never glues to the sentence before it; not
     a heading's line (a Texinfo definition's name, "asn1 read tag", is one)."""
     headings = set(heading_spans(text) if headings is None else headings)
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
-    spans = glossary_spans(text)
-    for i, (start, end) in enumerate(lines):  # the lines either side, across blank lines: a term follows what ends
-        line = text[start:end].strip()
-        before = text[slice(*lines[i - 1])].strip() if i else ""
-        after = text[slice(*lines[i + 1])].strip() if i + 1 < len(lines) else ""
-        if is_term(line, before, after):
-            lead = len(text[start:end]) - len(text[start:end].lstrip())
-            spans.append((start + lead, start + lead + len(line)))
+    # the lines either side, across blank lines: a term follows what ends
+    spans = glossary_spans(text) + line_spans(text, is_term, afresh=False)
     return sorted({span for span in spans if span not in headings})
 
 
-def line_spans(text: str, test) -> list[tuple[int, int]]:
-    """(start, end) of each line, stripped, that passes `test(line, line before, line after)`."""
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+def text_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each line with something on it."""
+    return [(m.start(), m.end()) for m in re.finditer(r"[^\n]*\S[^\n]*", text)]
+
+
+def stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without the white space at either end."""
+    lead = len(text[start:end]) - len(text[start:end].lstrip())
+    return start + lead, start + lead + len(text[start:end].strip())
+
+
+def line_spans(text: str, test, afresh: bool = True) -> list[tuple[int, int]]:
+    """(start, end) of each line, stripped, that passes `test(line, line before, line after)`; `afresh`: after a blank
+    line or another such line, the line before counts as none."""
+    lines = text_lines(text)
     spans: list[tuple[int, int]] = []
     for i, (start, end) in enumerate(lines):
         line = text[start:end].strip()
         after = text[slice(*lines[i + 1])].strip() if i + 1 < len(lines) else ""
         before = text[slice(*lines[i - 1])].strip() if i else ""
-        if not i or "\n\n" in text[lines[i - 1][1]:start] or (spans and spans[-1][1] == lines[i - 1][1]):
-            before = ""  # after a blank line or another such line, a line starts afresh
+        if afresh and (not i or "\n\n" in text[lines[i - 1][1]:start] or (spans and spans[-1][1] == lines[i - 1][1])):
+            before = ""
         if test(line, before, after):
-            lead = len(text[start:end]) - len(text[start:end].lstrip())
-            spans.append((start + lead, start + lead + len(line)))
+            spans.append(stripped(text, start, end))
     return spans
 
 

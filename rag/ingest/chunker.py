@@ -25,7 +25,7 @@ class Chunker:
         self.size = max(16, min(chunk_tokens, embedder.max_tokens))
         self.overlap = max(0, min(overlap_tokens, self.size // 2))
         # the splitter measures the same pieces again as it merges them: count each text once, as the embedder reads
-        # it (runs of one punctuation mark cut short, see embedding_text)
+        # it (a Markdown table's delimiter line cut short, see embedding_text)
         self.count_tokens = functools.lru_cache(maxsize=4096)(lambda text: embedder.count_tokens(squash_runs(text)))
         self.splitter = RecursiveCharacterTextSplitter(
             chunk_size=self.size, chunk_overlap=self.overlap, length_function=self.count_tokens,

@@ -23,7 +23,7 @@ def document_label(name: str) -> str:
 
 def embedding_text(chunk: Chunk) -> str:
     head = " > ".join(part for part in (document_label(chunk.title), chunk.section) if part)
-    body = squash_runs(dehyphenate(chunk.text))  # "manip-\nulation" reads as one word, "------" as "---"
+    body = squash_runs(dehyphenate(chunk.text))  # "manip-\nulation" reads as one word, "| ------ |" as "| --- |"
     return f"{head}\n{body}" if head else body
 
 

@@ -5,7 +5,16 @@ import pytest
 from rag.ingest.chunker import Chunker, page_headings
 from rag.ingest.layout import furniture_spans, mark_furniture
 from rag.ingest.parsers import PdfParser, single_struck
-from rag.text import clean_with_offsets, dehyphenate, glossary_spans, heading_spans, original_span, sentence_spans, squash_runs, term_spans
+from rag.text import (
+    clean_with_offsets,
+    dehyphenate,
+    glossary_spans,
+    heading_spans,
+    original_span,
+    sentence_spans,
+    squash_runs,
+    term_spans,
+)
 from rag.types import Document, Page
 from tests.conftest import MIME_SPEC, TASN1
 from tests.fakes import HashEmbedder

@@ -146,8 +146,10 @@ class Reading:
         question that asks who or which names one term and asks for another: "Who decides why personal data is
         processed?" is answered by the "Data controller" entry, which says "personal data"."""
         term = self.passages[c.source].entry_term(c.position)
-        if term is not None and (self.question.kind != "name" or (c.source, term) in self.named_entries):
-            return (c.source, term) in self.named_entries
+        if term is not None and (c.source, term) in self.named_entries:
+            return True
+        if term is not None and self.question.kind != "name":
+            return False  # another entry of the list
         words = " ".join(w.lower() for w in WORD.findall(c.text))
         return any(re.search(rf"(?<!\S){re.escape(name)}(?!\S)", words) for name in self.named_terms)
 
