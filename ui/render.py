@@ -16,8 +16,16 @@ PAGE_CLASS = "docchat-page"
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=\"'^%@])")
 
 
+# Streamlit's Markdown turns "<- -> <-> -- >= <= ~=" standing alone into "← → ↔ — ≥ ≤ ≈", escaped or not; a word
+# joiner (U+2060, invisible) between the two marks keeps a quote verbatim ("GCC >= 10.1", "git checkout -- file")
+TYPOGRAPHIC = re.compile(r"(?<!\S)(<->|<-|->|--|>=|<=|~=)(?!\S)")
+JOINER = "\u2060"
+
+
 def escape_markdown(text: str) -> str:
-    """Text that st.markdown shows exactly as written. Per character, so it also works on stream deltas."""
+    """Text that st.markdown shows exactly as written. Per character (but for the typographic pairs, which a stream
+    delta rarely splits), so it also works on stream deltas."""
+    text = TYPOGRAPHIC.sub(lambda m: JOINER.join(m.group()), text)
     return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 

@@ -81,3 +81,15 @@ def test_scroll_script_keeps_only_safe_token_characters():
 def test_preview_flattens_and_truncates():
     assert preview("a\n\n b   c") == "a b c"
     assert preview("x" * 500, limit=10) == "x" * 9 + "…"
+
+
+def test_streamlits_typographic_pairs_stay_as_the_document_wrote_them():
+    """Streamlit's Markdown shows "GCC >= 10.1" as "GCC ≥ 10.1" and "git checkout -- file" with an em dash, escaped
+    or not (BUILDING.md's compilers table, checked in Chromium): a word joiner between the two marks keeps the quote
+    verbatim; marks inside a word ("--all", "strm->avail_in") are left alone, as Streamlit leaves them."""
+    from ui.render import JOINER
+
+    assert escape_markdown("GCC >= 10.1") == f"GCC \\>{JOINER}\\= 10\\.1"
+    assert escape_markdown("git checkout -- file") == f"git checkout \\-{JOINER}\\- file"
+    assert escape_markdown("x <-> y") == f"x \\<{JOINER}\\-{JOINER}\\> y"
+    assert JOINER not in escape_markdown("ls --all; strm->avail_in; (>= 2)")
