@@ -26,18 +26,21 @@ HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010][ \t]*\n[ \t]*(?=[^\W\d_])")
 UNDERSCORE_BREAK = re.compile(r"(?<=[A-Za-z0-9]_)[ \t]*\n[ \t]*(?=[A-Za-z0-9])")
 
 
-def sentence_spans(text: str, max_chars: int = 400) -> list[tuple[int, int]]:
+Spans = list[tuple[int, int]]
+
+
+def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] | None = None) -> Spans:
     """(start, end) of each sentence; heading lines, terms and Markdown table rows on their own; long runs are also cut
-    at line ends."""
-    spans, cursor, headings = [], 0, heading_spans(text)
+    at line ends. `units`: the text's `line_units`, where the caller has them already."""
+    headings, terms = units if units is not None else line_units(text)
+    spans, cursor = [], 0
     rows = [(m.start(1), m.end(1)) for m in MARKDOWN_ROW.finditer(text)]
-    for start, end in sorted(set(headings + term_spans(text, headings) + rows)):
+    for start, end in sorted(set(headings + terms + rows)):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
         cursor = end
     spans += _sentences(text, cursor, len(text), max_chars)
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e - (len(text[s:e]) - len(text[s:e].rstrip())))
-            for s, e in spans if text[s:e].strip()]
+    return [stripped(text, s, e) for s, e in spans if text[s:e].strip()]
 
 
 def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
@@ -58,10 +61,17 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
     return out
 
 
-def heading_spans(text: str) -> list[tuple[int, int]]:
+def line_units(text: str) -> tuple[Spans, Spans]:
+    """The text's heading lines and term lines, the glossary read once for both."""
+    glossary = glossary_spans(text)
+    headings = heading_spans(text, glossary)
+    return headings, term_spans(text, headings, glossary)
+
+
+def heading_spans(text: str, glossary: Spans | None = None) -> Spans:
     """(start, end) of each line that reads as a heading, so it never glues to the sentence after it; a glossary's
     capitalised term is a term, not a heading."""
-    glossary = set(glossary_spans(text))
+    glossary = set(glossary_spans(text) if glossary is None else glossary)
     return [span for span in line_spans(text, is_heading) if span not in glossary]
 
 
@@ -88,12 +98,13 @@ def glossary_spans(text: str) -> list[tuple[int, int]]:
     return [stripped(text, *line) for i, line in enumerate(lines) if described(i) and (described(i + 2) or described(i - 2))]
 
 
-def term_spans(text: str, headings: list[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+def term_spans(text: str, headings: Spans | None = None, glossary: Spans | None = None) -> Spans:
     """(start, end) of each line that is a definition list's term, so it never glues to the sentence before it; not
     a heading's line (a Texinfo definition's name, "asn1 read tag", is one)."""
-    headings = set(heading_spans(text) if headings is None else headings)
+    glossary = glossary_spans(text) if glossary is None else glossary
+    headings = set(heading_spans(text, glossary) if headings is None else headings)
     # the lines either side, across blank lines: a term follows what ends
-    spans = glossary_spans(text) + line_spans(text, is_term, afresh=False)
+    spans = glossary + line_spans(text, is_term, afresh=False)
     return sorted({span for span in spans if span not in headings})
 
 

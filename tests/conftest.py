@@ -28,6 +28,11 @@ def make_docx(paragraphs: list[tuple[str, str]] | None = None, table: list[list[
         for r, row in enumerate(table):
             for c, value in enumerate(row):
                 grid.cell(r, c).text = value
+    return docx_bytes(document)
+
+
+def docx_bytes(document) -> bytes:
+    """A python-docx document as the bytes of its .docx file."""
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

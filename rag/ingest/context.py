@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rag.text import dehyphenate, sentence_spans, squash_runs, term_spans
+from rag.text import dehyphenate, line_units, sentence_spans, squash_runs
 from rag.types import Chunk
 
 EXTENSION = re.compile(r"\.(?:pdf|docx|txt|text|md)$", re.IGNORECASE)
@@ -31,8 +31,9 @@ def sentence_texts(chunk: Chunk) -> list[str]:
     """Each sentence of the chunk worth a vector, prefixed with the document's name; a definition list's term line
     is read with the description under it ("dialout: Full and direct access to serial ports.")."""
     text, label = squash_runs(dehyphenate(chunk.text)), document_label(chunk.title)
-    terms, sentences, term = set(term_spans(text)), [], ""
-    for s, e in sentence_spans(text):
+    units = line_units(text)
+    terms, sentences, term = set(units[1]), [], ""
+    for s, e in sentence_spans(text, units=units):
         if (s, e) in terms:
             term = text[s:e]
             continue

@@ -1,13 +1,12 @@
 """An analyst's own files, end to end: a Word policy with a table and lists, a Word FAQ and a Markdown file,
 ingested for real and asked through `Engine.ask` (stop 29: each answer below was wrong or refused before)."""
 
-import io
-
 import pytest
 
 from rag.engine import Engine
 from rag.settings import Settings
 from rag.types import Principal, Turn
+from tests.conftest import docx_bytes
 
 ME = Principal("analyst", "Analyst")
 pytestmark = pytest.mark.slow
@@ -50,9 +49,14 @@ def policy_docx() -> bytes:
     document.add_paragraph("When using company systems, staff must not:")
     for item in ("Install unlicensed software", "Share passwords with anyone", "Mine cryptocurrency"):
         document.add_paragraph(item, style="List Bullet")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return docx_bytes(document)
+
+
+def bold_over_plain(document, pairs) -> None:
+    """Each pair as a bold paragraph (an FAQ's question, a glossary's term) over a plain one (its answer)."""
+    for bold, plain in pairs:
+        document.add_paragraph().add_run(bold).bold = True
+        document.add_paragraph(plain)
 
 
 def faq_docx() -> bytes:
@@ -60,17 +64,13 @@ def faq_docx() -> bytes:
 
     document = docx.Document()
     document.add_heading("Expenses FAQ", 0)
-    for question, answer in (
+    bold_over_plain(document, (
         ("Can I claim alcohol?", "No. Alcohol is never reimbursed, including at client dinners."),
         ("What is the daily meal allowance?", "The meal allowance is 40 euros per day when travelling, or 60 euros "
                                               "per day in London, Paris and New York."),
         ("Who approves my claim?", "Your line manager approves claims up to 500 euros."),
-    ):
-        document.add_paragraph().add_run(question).bold = True
-        document.add_paragraph(answer)
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    ))
+    return docx_bytes(document)
 
 
 def glossary_docx() -> bytes:
@@ -80,22 +80,18 @@ def glossary_docx() -> bytes:
     document = docx.Document()
     document.add_heading("Data Protection Policy", 0)
     document.add_heading("Definitions", 1)
-    for term, description in (
+    bold_over_plain(document, (
         ("Personal data", "Any information relating to an identified or identifiable natural person."),
         ("Data controller", "The organisation that decides why and how personal data is processed. For this policy, "
                             "the data controller is Acme Ltd."),
         ("Data processor", "A third party that processes personal data on behalf of the data controller, such as a "
                            "payroll provider."),
         ("Data breach", "A security incident that leads to the loss or unauthorised disclosure of personal data."),
-    ):
-        document.add_paragraph().add_run(term).bold = True
-        document.add_paragraph(description)
+    ))
     document.add_heading("Reporting a breach", 1)
     document.add_paragraph("Staff must report a suspected data breach to the Data Protection Officer within 24 hours "
                            "of becoming aware of it.")
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    return docx_bytes(document)
 
 
 @pytest.fixture(scope="module")

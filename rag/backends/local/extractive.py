@@ -121,17 +121,17 @@ class Reading:
         return self.explicit or {n for n, p in self.passages.items() if self.question.names(p.hit.chunk.title)}
 
     @functools.cached_property
-    def named_entries(self) -> set[tuple[int, int]]:
-        """(source, position) of the definition lists' terms the question names, all their words in a row ("What is
-        the staff group for?" names "staff", "what do failed-read warnings say?" "failed-read"): that entry answers."""
-        asked = " ".join(w.lower() for w in WORD.findall(self.question.text))
-        found = set()
+    def named_entries(self) -> dict[tuple[int, int], str]:
+        """(source, position) of each definition list's term the question names, all its words in a row ("What is the
+        staff group for?" names "staff", "what do failed-read warnings say?" "failed-read"), and the term's words:
+        that entry answers."""
+        asked = words_of(self.question.text)
+        found = {}
         for n, p in self.passages.items():
             for position, span in enumerate(p.spans):
-                words = [w.lower() for w in WORD.findall(p.text[span[0]:span[1]])]
-                if (span in p.terms and words and not set(words) <= STOPWORDS
-                        and re.search(rf"(?<!\S){re.escape(' '.join(words))}(?!\S)", asked)):
-                    found.add((n, position))
+                term = words_of(p.text[span[0]:span[1]])
+                if span in p.terms and term and not set(term.split()) <= STOPWORDS and says(asked, term):
+                    found[(n, position)] = term
         return found
 
     @functools.cached_property
@@ -150,13 +150,8 @@ class Reading:
             return True
         if term is not None and self.question.kind != "name":
             return False  # another entry of the list
-        words = " ".join(w.lower() for w in WORD.findall(c.text))
-        return any(re.search(rf"(?<!\S){re.escape(name)}(?!\S)", words) for name in self.named_terms)
-
-    @functools.cached_property
-    def named_terms(self) -> set[str]:
-        """The words of each term the question names, lower-cased ("data breach")."""
-        return {" ".join(w.lower() for w in WORD.findall(self.passages[n].sentence(i))) for n, i in self.named_entries}
+        words = words_of(c.text)
+        return any(says(words, term) for term in self.named_entries.values())
 
     @functools.cached_property
     def text(self) -> str:
@@ -231,6 +226,16 @@ def as_read(answer: Sequence[Candidate]) -> str:
     """The quoted sentences as the chat shows them, for the emphasis: one paragraph each, since a citation stands
     between them, so no emphasised phrase runs from one into the next ("... occurrences -d, --repeated")."""
     return "\n\n".join(squash(c.text) for c in answer)
+
+
+def words_of(text: str) -> str:
+    """The text's words, lower-cased, one space apart: where a term's words are looked for in a row."""
+    return " ".join(w.lower() for w in WORD.findall(text))
+
+
+def says(words: str, term: str) -> bool:
+    """`words` (see `words_of`) hold the term's words in a row, whole."""
+    return re.search(rf"(?<!\S){re.escape(term)}(?!\S)", words) is not None
 
 
 def covered(needed: Sequence[str], present: set[str]) -> float:
@@ -485,16 +490,16 @@ class ExtractiveChatModel:
                and not asks(p.sentence(keep[0])) and not p.after_list(keep[0]) and not p.paragraph_starts(keep[0])):
             keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more), not past
             # the question an FAQ answers
-        before = keep[0] - 1
-        if neighbour(before) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
-            keep.insert(0, before)  # "It ..." or "... for this purpose." needs what "it" and "this" are
+        def bring_before() -> None:  # the sentence before the quote joins it, at the cost of one after the best
+            keep.insert(0, keep[0] - 1)
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
+
+        if neighbour(keep[0] - 1) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
+            bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are
         if p.term(keep[0]) and neighbour(keep[0] - 1):
-            keep.insert(0, keep[0] - 1)  # a description under its term or option line names what it describes
-            # ("dialout" over "Full and direct access to serial ports."), though the best sentence is its second
-            if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
-                keep.pop()
+            bring_before()  # a description under its term or option line names what it describes ("dialout" over
+            # "Full and direct access to serial ports."), though the best sentence is its second
         opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
         if keep[-1] > best.position and opens_list(p.sentence(keep[-1])):

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
-from rag.text import LABEL, MAN_RUNNING, clean_with_offsets, content_terms, heading_spans, sentence_spans, term_spans
+from rag.text import LABEL, MAN_RUNNING, clean_with_offsets, content_terms, line_units, sentence_spans
 from rag.types import Hit
 
 MIN_WORDS = 4
@@ -211,8 +211,8 @@ def passages(hits: Sequence[Hit]) -> dict[int, Passage]:
         if FLAG in hit.flags or looks_like_injection(hit.chunk.text):
             continue  # never quote injected instructions, even as data (docs/security.md)
         text = clean_with_offsets(hit.chunk.text)[0]
-        headings = heading_spans(text)
-        out[n] = Passage(n, hit, text, sentence_spans(text), headings, term_spans(text, headings))
+        units = line_units(text)
+        out[n] = Passage(n, hit, text, sentence_spans(text, units=units), *units)
     return out
 
 
