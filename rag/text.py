@@ -30,11 +30,11 @@ Spans = list[tuple[int, int]]
 
 
 def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] | None = None) -> Spans:
-    """(start, end) of each sentence; heading lines, terms and Markdown table rows on their own; long runs are also cut
+    """(start, end) of each sentence; heading lines, terms, Markdown table rows and rules on their own; long runs are also cut
     at line ends. `units`: the text's `line_units`, where the caller has them already."""
     headings, terms = units if units is not None else line_units(text)
     spans, cursor = [], 0
-    rows = [(m.start(1), m.end(1)) for m in MARKDOWN_ROW.finditer(text)]
+    rows = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
     for start, end in sorted(set(headings + terms + rows)):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
@@ -150,6 +150,11 @@ MARKDOWN_HEADING = re.compile(r"#{1,6} \S[^\n]{0,100}")
 # a Markdown table's row, whole ("| GNU/Linux | x64 | e.g. Ubuntu 20.04, Debian 10 |"): a unit, never split at a
 # cell's "e.g." nor glued to the next row
 MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
+# a rule alone on its line: a heading's underline ("Concepts\n--------", "TRIGGERS\n========", reStructuredText's,
+# AsciiDoc's, Markdown's), a horizontal rule, a plain-text table's border ("-----------+-------+------"); never part of
+# a sentence
+RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*)[ \t]*$", re.MULTILINE)
+UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
 # "Usage: asn1Parser [OPTION] FILE", "Since: 1.6", "4 CARD32 MIME_TYPE_OFFSET", "Report bugs to: help-libtasn1@gnu.org".
@@ -167,6 +172,10 @@ def is_heading(line: str, before: str, after: str) -> bool:
         return titled
     if CODE.search(line):
         return False
+    if len(after) >= 3 and UNDERLINE.fullmatch(after) and len(words) <= 12:
+        # underlined as long as the title ("Timing guarantees, races, etc.\n------------------------------"), or at
+        # least half as long and ending as a title (a Markdown heading's "Scope\n---")
+        return abs(len(after) - len(line)) <= 2 or (len(after) >= len(line) / 2 and titled)
     if DEFINITION.match(after) and len(words) <= 8:
         return True  # "asn1 octet der" over "[Function]void asn1_octet_der (...)": where one function's entry starts
     if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):

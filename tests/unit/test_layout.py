@@ -272,6 +272,24 @@ def test_a_markdown_tables_rows_are_units_of_their_own():
         "Depending on the host platform, the selection of toolchains may vary.", *rows, "Binaries are produced on these."]
 
 
+SPEC = ("TRIGGERS\n========\n\nIntroduction\n------------\n\nA trigger is a facility.\n\n"
+        "Timing guarantees, races, etc.\n------------------------------\n\nActivating a trigger has no effect.\n\n"
+        " Command line\t\tTrigproc\n ----------------------+---------------\n --unpack\t\tno\n\n"
+        "x = 1\n-----\n")
+
+
+def test_an_underlined_title_is_a_heading_and_underlines_and_rules_are_units_of_their_own():
+    """dpkg's triggers spec underlines its titles (reStructuredText's, AsciiDoc's and Markdown's setext headings):
+    "Concepts --------" was a unit, quoted glued to the sentence after it, and no chunk's path named "Concepts"."""
+    assert [SPEC[s:e] for s, e in heading_spans(SPEC)] == ["TRIGGERS", "Introduction", "Timing guarantees, races, etc."]
+    units = [SPEC[s:e] for s, e in sentence_spans(SPEC)]
+    for unit in ("========", "Introduction", "------------", "A trigger is a facility.", "-----",
+                 "----------------------+---------------"):  # a plain-text table's border is a rule too
+        assert unit in units, unit
+    page = Page(1, SPEC)
+    assert [h for _, h in page_headings(page)] == ["TRIGGERS", "Introduction", "Timing guarantees, races, etc."]
+
+
 def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():
     """The delimiter line under a table's column names ("| ---------------- |", 86 word pieces) took half a chunk's
     budget, so the chunk ended before the table's rows; other rules and dashes stay as they are."""
