@@ -725,3 +725,28 @@ def test_a_markdown_tables_row_is_quoted_under_its_column_names(reader) -> None:
     reading = reader.read(ChatRequest("Which compiler version do I need on Linux?", [hit(MD_TABLE, 0, "BUILDING.md")]))
     row = next(c for c in reading.candidates if "GCC >= 10.1" in c.text)
     assert reading.evidence(row).startswith("| Operating System | Compiler Versions")
+
+
+NOTES = ('Updates since v2.13\n-------------------\n\nUI, Workflows & Features\n\n'
+         ' * The colors in which "git status --short --branch" showed the names\n   of the current branch are now'
+         ' configurable.\n\n'
+         ' * "git clone" learned the "--no-tags" option not to fetch all tags\n   initially. It also sets up the'
+         ' tagopt not to follow\n   tags in later fetches.\n\n'
+         ' * "git archive --format=zip" learned to use zip64 extension when\n   necessary.\n')
+
+
+def test_a_bulleted_item_is_quoted_without_the_items_either_side(reader) -> None:
+    """Git's release notes are a list of changes, one a bullet: "How can I stop git clone from fetching tags?" quoted
+    the colours item before the answering one and the archive item after it, and the first item read back into the
+    heading above the list. An item's own next sentence stays with it."""
+    def quoted(question: str) -> list[str]:
+        return [squash(c.text) for c in reader.read(ChatRequest(question, [hit(NOTES, 0, "notes.txt")])).answer]
+
+    assert quoted("How can I stop git clone from fetching tags?") == [
+        '* "git clone" learned the "--no-tags" option not to fetch all tags initially.',
+        "It also sets up the tagopt not to follow tags in later fetches."]
+    assert quoted("Which zip extension can git archive use for big files?") == [
+        '* "git archive --format=zip" learned to use zip64 extension when necessary.']
+    assert quoted("Can the colours of git status be changed?") == [
+        '* The colors in which "git status --short --branch" showed the names of the current branch are now '
+        'configurable.']

@@ -460,8 +460,9 @@ class ExtractiveChatModel:
             positions = [best.position, *after]
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
-            if p.after_list(best.position):
+            if p.after_list(best.position) or p.bullet(best.position):
                 positions.remove(best.position - 1)  # the last item of a list before it: another subject
+        item = p.item_start(best.position) is not None  # a list's item: the items either side are other records (release notes)
 
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature,
             # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own)
@@ -477,6 +478,8 @@ class ExtractiveChatModel:
                 break  # the next option's line ("-l N, --line-length=N"): another entry of the manual page
             if i > best.position and asks(p.sentence(i)):
                 break  # the next question of an FAQ: another answer starts
+            if i > best.position and item and p.bullet(i):
+                break  # the next item
             if i == best.position or neighbour(i):
                 keep.append(i)
             elif i > best.position:
@@ -484,18 +487,19 @@ class ExtractiveChatModel:
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         while (len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1)
                and not (answered and p.paragraph_starts(keep[-1] + 1)) and not p.opens_entry(keep[-1] + 1)
-               and not asks(p.sentence(keep[-1] + 1))):
+               and not asks(p.sentence(keep[-1] + 1)) and not (item and p.bullet(keep[-1] + 1))):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
         while (len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered
-               and not asks(p.sentence(keep[0])) and not p.after_list(keep[0]) and not p.paragraph_starts(keep[0])):
+               and not asks(p.sentence(keep[0])) and not p.after_list(keep[0]) and not p.paragraph_starts(keep[0])
+               and not p.bullet(keep[0])):
             keep.insert(0, keep[0] - 1)  # ... and none after it: back (a value already quoted needs no more), not past
-            # the question an FAQ answers
+            # the question an FAQ answers, nor past the start of the item it is in
         def bring_before() -> None:  # the sentence before the quote joins it, at the cost of one after the best
             keep.insert(0, keep[0] - 1)
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
 
-        if neighbour(keep[0] - 1) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
+        if neighbour(keep[0] - 1) and not p.bullet(keep[0]) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are
         if p.term(keep[0]) and neighbour(keep[0] - 1):
             bring_before()  # a description under its term or option line names what it describes ("dialout" over
@@ -542,10 +546,13 @@ class ExtractiveChatModel:
                 if opens_list(c.text):  # a list's opening comes with its items; without them it says nothing
                     items = self.list_items(reading, p, c.position)
                     return [c, *items] if items else []
-                # a description under its option line comes with that line
-                if not p.term(c.position) or (c.source, c.position - 1) in quoted:
+                # a description under its option line comes with that line, an item's second sentence with its first
+                # ("• Portability." over "The library itself should be portable ...")
+                item = p.item_start(c.position)
+                head = c.position - 1 if p.term(c.position) else item if item is not None and item < c.position else None
+                if head is None or (c.source, head) in quoted:
                     return [c]
-                return [as_quoted(p, c.position - 1), c]
+                return [as_quoted(p, head), c]
         return []
 
     # --- the ChatModel seam

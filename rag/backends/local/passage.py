@@ -165,6 +165,17 @@ class Passage:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
         return BULLET.match(self.sentence(i)) is not None
 
+    def item_start(self, i: int) -> int | None:
+        """The bulleted item sentence `i` is in, by its first sentence: `i` itself, or the bullet it runs on from
+        ("• Portability. The code should work ... The library itself should be ..."), not past a heading, a blank
+        line or the end of a list."""
+        for j in range(i, -1, -1):
+            if self.bullet(j):
+                return j
+            if self.spans[j] in self.headings or self.after_list(j) or BLANK_LINE.search(self.text[self.spans[j - 1][1]:self.spans[j][0]] if j else ""):
+                return None
+        return None
+
     def after_list(self, i: int) -> bool:
         """Sentence `i` starts a line after a bulleted item: not the item's own next sentence ("• Portability. The
         code should work ..." is one item), but what follows the list."""
