@@ -49,6 +49,7 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("What is the UID of the staff group?", "number"),
     ("Which port does the uucp daemon listen on?", "number"),
     ("What is the port of entry for the goods?", "other"),
+    ("What is the release date of Git 2.14?", "date"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
@@ -65,6 +66,9 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("number", "It may return zero even if the length is one.", True),
     ("version", "since libtasn1 3.7 the ider parameters can be omitted", True),
     ("version", "the parameters can be omitted", False),
+    ("version", "Git can be built with PCRE v2 instead.", True),
+    ("version", "As v1 is abandoned, use of v2 is recommended.", False),  # "v2" alone: of what?
+    ("version", "Code under the GPLv3 may be combined.", False),  # a licence's name
     ("option", "Use --group-directories-first to list them first.", True),
     ("option", "It lists directories first.", False),
     ("date", "last updated 2 October 2018", True),
@@ -94,6 +98,14 @@ def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     ("option", "the correct MIME type for a file", "Which tar switch does the MIME spec recommend?", False),
     ("option", "Use --xattrs to keep the MIME type.", "Which tar switch does the MIME spec recommend?", True),
     ("list", "red, green and blue", "Which colours, red or green, are used?", True),  # a list is a shape, not a value
+    # a version of another product than the one asked about does not answer ("Which Git version ...")
+    ("version", "Git can now be built with PCRE v2 instead of v1.", "Which Git version dropped PCRE v1?", False),
+    ("version", "Git can now be built with PCRE v2 instead of v1.", "Which PCRE version is recommended?", True),
+    ("version", "It builds with GCC 10.1 or later.", "Which Python version is needed?", False),
+    ("version", "It can generate Ninja files as of CMake version 2.8.8.", "Since which CMake version ...?", True),
+    ("version", "(Available since Ninja 1.3.)", "Which Ninja release added deps?", True),
+    ("version", "since libtasn1 3.7 the parameters may be omitted", "In which libtasn1 release ...?", True),
+    ("version", "(Available since 1.3.)", "Which minimum version is needed?", True),
 ])
 def test_a_value_the_question_states_is_not_an_answer(kind: str, text: str, asked: str, holds: bool) -> None:
     assert holds_kind(text, kind, asked) is holds

@@ -19,7 +19,9 @@ HOLDS = {
     # nor "once" as a conjunction ("... destroyed once they are no longer needed"): that gives no count
     "number": re.compile(rf"(?<![\w.])(?<!\w\()\d+(?:[.,]\d+)*(?![A-Za-z_])|\b(?!once\b)(?:{NUMBER_WORDS})\b(?!-\w)|"
                          rf"\bonce\b(?!\s+(?:{SUBJECTS})\b)", re.IGNORECASE),
-    "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d", re.IGNORECASE),
+    # "2.8.8", "version 2", "PCRE v2" (not "GPLv3": a name)
+    "version": re.compile(r"\b(?:v(?:ersion)?\s*)?\d+\.\d+(?:\.\d+)*\b|\bversion\s+\d+|\brelease\s+\d|\bv\d+\b",
+                          re.IGNORECASE),
     "date": re.compile(r"\b(?:1[89]|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|"
                        r"October|November|December)\b"),
     # a named person or body, or one by its role ("your line manager", "the finance director")
@@ -45,7 +47,8 @@ NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{
 KIND_PATTERNS = (  # first match wins
     ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
-    ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b"),
+    ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b|"
+             r"\b(?:what|which)\s+(?:is|was)\s+the\s+(?:\w+\s+)?date\b"),  # "What is the release date of ...?"
     ("number", r"\bhow\s+(?:many|much|long|large|big|old|often|heavily|far|deep|wide|fast|high|low|small|frequently|"
                r"soon|quickly)\b|"
                # "the default value" asks a number; "the default delimiter" does not (the noun decides)
@@ -145,10 +148,44 @@ def holds_kind(text: str, kind: str, asked: str = "") -> bool:
 
 def values(text: str, kind: str, asked: str) -> list[re.Match]:
     """The values of the kind in `text` (a number, a version, an option...), but those the question `asked`
-    states itself."""
+    states itself, and versions of another product than the one it asks about."""
     named = [m.span() for m in NAMES_NOT_AMOUNT.finditer(text)] if kind == "number" else []
+    product = versioned_in(asked) if kind == "version" else None
     return [m for m in HOLDS[kind].finditer(text) if m.group().strip() and not stated(m.group().strip(), asked)
-            and not any(a <= m.start() and m.end() <= b for a, b in named)]
+            and not any(a <= m.start() and m.end() <= b for a, b in named)
+            and not (product and another_product(text[:m.start()], product))
+            and not (kind == "version" and BARE_V.fullmatch(m.group()) and not product_before(text[:m.start()]))]
+
+
+VERSION_OF = re.compile(r"\b(?:which|what)\s+([\w+.-]+)\s+(?:version|release)\b", re.IGNORECASE)
+VERSION_WORDS = frozenset({"version", "release", "v", "v."})
+
+
+def versioned_in(question: str) -> str | None:
+    """The product a question asks the version of ("Which Git version ...", "which libtasn1 release ..."), when it
+    names one: a capitalised or rare word, not "which minimum version"."""
+    match = VERSION_OF.search(question)
+    word = match.group(1) if match else ""
+    return word.lower() if word and (word[0].isupper() or zipf(word) < RARE_ZIPF) else None
+
+
+BARE_V = re.compile(r"v\d+", re.IGNORECASE)  # "v2": a version only after the product's name ("PCRE v2", not "use of v2")
+
+
+def product_before(before: str) -> str:
+    """The name just before a version ("PCRE" of "PCRE v2", "CMake" of "CMake version 2.8.8"), lower-cased; "" when
+    the word there is a common one ("since 1.3", "use of v2")."""
+    words = [w for w in re.findall(r"[\w+.-]+", before[-40:]) if w.lower() not in VERSION_WORDS]
+    word = words[-1] if words else ""
+    named = word.lower() not in STOPWORDS and ((word.isupper() and len(word) >= 2) or zipf(word) < RARE_ZIPF)
+    return word.lower() if word and named else ""
+
+
+def another_product(before: str, product: str) -> bool:
+    """Whether the version after `before` is another product's: "PCRE v2" does not answer "Which Git version ...",
+    "GCC 10.1" not "which Python version ..."; "since 1.3", "Git 2.14" and "version 2.1" may."""
+    name = product_before(before)
+    return bool(name) and not (name.startswith(product) or product.startswith(name))
 
 
 def stated(value: str, text: str) -> bool:
