@@ -80,6 +80,10 @@ def test_answer_kind(question: str, kind: str) -> None:
     ("number", "Records are destroyed once they are no longer needed.", False),
     ("number", "Once the file is read, it is closed.", False),
     ("number", "The job runs once a day.", True),
+    # "zero or more", "one or more", "more than one" count nothing
+    ("number", "Each package has a list of zero or more pending triggers.", False),
+    ("number", "Where a package has more than one trigger, list them.", False),
+    ("number", "A package may declare one or more, up to 64 triggers.", True),
     ("number", "A hold may be lifted only once.", True),
     # "who" is answered by a name, or by a role
     ("name", "Your line manager approves claims up to 500 euros.", True),

@@ -44,6 +44,8 @@ MONTHS = "January|February|March|April|May|June|July|August|September|October|No
 # numbers that name rather than measure: a version ("version 0.21"), a date ("2 October 2018", "September 2022")
 NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{1,2}}\s+(?:{MONTHS})\s+\d{{4}}\b|"
                               rf"\b(?:{MONTHS})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
+# a count that gives none: "zero or more packages", "one or more", "more than one trigger"
+VAGUE = re.compile(r"\b(?:zero|one)\s+or\s+more\b|\bmore\s+than\s+one\b", re.IGNORECASE)
 KIND_PATTERNS = (  # first match wins
     ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
@@ -149,7 +151,7 @@ def holds_kind(text: str, kind: str, asked: str = "") -> bool:
 def values(text: str, kind: str, asked: str) -> list[re.Match]:
     """The values of the kind in `text` (a number, a version, an option...), but those the question `asked`
     states itself, and versions of another product than the one it asks about."""
-    named = [m.span() for m in NAMES_NOT_AMOUNT.finditer(text)] if kind == "number" else []
+    named = [m.span() for m in (*NAMES_NOT_AMOUNT.finditer(text), *VAGUE.finditer(text))] if kind == "number" else []
     product = versioned_in(asked) if kind == "version" else None
     return [m for m in HOLDS[kind].finditer(text) if m.group().strip() and not stated(m.group().strip(), asked)
             and not any(a <= m.start() and m.end() <= b for a, b in named)
