@@ -28,7 +28,10 @@ def search_query(chat: ChatModel, history: Sequence[Turn], question: str) -> str
         return chat.rewrite(history, question).strip() or question
     if len(WORD.findall(question)) > FOLLOW_UP_WORDS:
         return question
-    previous = next(t.content for t in reversed(history) if t.role == "user")
+    last = max(i for i, t in enumerate(history) if t.role == "user")
+    # the previous question as it was searched: a follow-up of a follow-up ("What does %e show in it?", then "And
+    # %r?") keeps the topic the first one carried
+    previous = search_query(chat, history[:last], history[last].content)
     carried = [w for w in WORD.findall(previous) if content_terms(w)]
     return " ".join(dict.fromkeys([*carried, question]))
 

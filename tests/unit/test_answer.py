@@ -52,6 +52,10 @@ def test_follow_up_inherits_key_terms_without_a_chat_model():
     query = search_query(Rewriter(), history, "and BER?")
     assert "INTEGER" in query and "DER" in query and "BER" in query
     assert search_query(Rewriter(), [], "and BER?") == "and BER?"
+    # a follow-up of a follow-up keeps the topic the first one carried
+    history += [Turn("user", "and BER?"), Turn("assistant", "Also in two's complement [1].")]
+    query = search_query(Rewriter(), history, "what about CER?")
+    assert "INTEGER" in query and "BER" in query and "CER" in query
 
 
 def test_follow_up_is_rewritten_by_a_chat_model():
