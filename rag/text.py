@@ -178,14 +178,14 @@ def is_heading(line: str, before: str, after: str) -> bool:
         return abs(len(after) - len(line)) <= 2 or (len(after) >= len(line) / 2 and titled)
     if DEFINITION.match(after) and len(words) <= 8:
         return True  # "asn1 octet der" over "[Function]void asn1_octet_der (...)": where one function's entry starts
-    if CAPS.fullmatch(line) and len(words) <= 6 and (not before or before[-1] in ".!?:"):
+    if CAPS.fullmatch(line) and len(words) <= 6 and finished(before):
         return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
     dotted = SECTION_NUMBER.match(line) is not None  # "1.1. Version": prose does not run on into "1.1."
     if len(words) <= 10 and NUMBERED.fullmatch(line.removesuffix("?") if dotted else line):
         # "1. Redistributions of source code must retain the above copyright\n   notice, ..."; "... copies of the\n Work"
         wrapped = len(line) >= WRAPPED and (after[:1].islower() or words[-1].lower() in STOPWORDS)
         return not wrapped and (not before or dotted or not (before[-1].islower() or before[-1] in ",-("))
-    return bool(after and (not before or before[-1] in ".!?:" or len(before) <= 40)
+    return bool(after and (finished(before) or len(before) <= 40)
                 and len(line) <= 60 and len(words) <= 8 and titled
                 and line[0].isupper() and (after[0].isupper() or after[0].isdigit()))
 
@@ -202,8 +202,14 @@ def is_term(line: str, before: str, after: str) -> bool:
     words = line.split()
     return bool(len(words) <= TERM_WORDS and line[0].islower() and words[0] not in STOPWORDS  # "all digits" describes
                 and ends_like_title(line) and not CODE.search(line)
-                and (not before or before[-1] in ".!?:" or ends_like_title(before)) and not after[:1].islower()
+                and (finished(before) or ends_like_title(before)) and not after[:1].islower()
                 and not after.startswith("-"))  # not the wrapped end of an option's description, above the next option
+
+
+def finished(line: str) -> bool:
+    """The line (the one before a title or a term) ends a sentence, also inside a parenthesis or quotes ("... you
+    don't need to pass -j.)"), or there is none."""
+    return not line or line.rstrip("\"')]\u2019\u201d")[-1:] in (".", "!", "?", ":")
 
 
 def ends_like_title(line: str) -> bool:

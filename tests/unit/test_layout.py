@@ -290,6 +290,19 @@ def test_an_underlined_title_is_a_heading_and_underlines_and_rules_are_units_of_
     assert [h for _, h in page_headings(page)] == ["TRIGGERS", "Introduction", "Timing guarantees, races, etc."]
 
 
+def test_a_title_after_a_sentence_that_ends_inside_a_parenthesis_is_a_heading():
+    """Ninja's manual, printed to PDF: "(Note that ... you don't need to pass -j.)" ended the paragraph above
+    "Environment variables", which was read as part of the next sentence."""
+    text = ("(Note that Ninja defaults to running commands in\nparallel anyway, so typically you don't need to pass -j.)\n"
+            "Environment variables\n"
+            "Ninja supports one environment variable to control its behavior.")
+    assert [text[s:e] for s, e in heading_spans(text)] == ["Environment variables"]
+    assert "Environment variables" in [text[s:e] for s, e in sentence_spans(text)]
+    # a line that ends in a bracket but no sentence does not finish one: a wrapped reference runs on
+    text = "For details see the manual page\nchmod(1)\nFile modes are\nexplained there."
+    assert heading_spans(text) == []
+
+
 def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():
     """The delimiter line under a table's column names ("| ---------------- |", 86 word pieces) took half a chunk's
     budget, so the chunk ended before the table's rows; other rules and dashes stay as they are."""

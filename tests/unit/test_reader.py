@@ -750,3 +750,13 @@ def test_a_bulleted_item_is_quoted_without_the_items_either_side(reader) -> None
     assert quoted("Can the colours of git status be changed?") == [
         '* The colors in which "git status --short --branch" showed the names of the current branch are now '
         'configurable.']
+
+
+def test_a_titles_underline_is_never_quoted(reader) -> None:
+    """The sentence under an underlined title ("apt and aptitude" over "----------------") read back into the
+    underline: the answer opened on "----------------"."""
+    spec = ("Error handling\n--------------\n\nPackages should not break.\n\napt and aptitude\n----------------\n\n"
+            "These must be taught about the new triggers-awaited and triggers-pending states.\n")
+    reading = reader.read(ChatRequest("Which new states must apt learn about?", [hit(spec, 0, "triggers.txt")]))
+    assert [squash(c.text) for c in reading.answer] == [
+        "These must be taught about the new triggers-awaited and triggers-pending states."]

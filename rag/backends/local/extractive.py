@@ -465,9 +465,10 @@ class ExtractiveChatModel:
         item = p.item_start(best.position) is not None  # a list's item: the items either side are other records (release notes)
 
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature,
-            # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own)
+            # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own,
+            # nor a title's underline)
             return (0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
-                    and not p.label(i))
+                    and not p.label(i) and not p.rule(i))
 
         answered = reading.holds_value(best)
         keep = []

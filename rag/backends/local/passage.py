@@ -11,7 +11,7 @@ from typing import Protocol
 
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
-from rag.text import LABEL, MAN_RUNNING, clean_with_offsets, content_terms, line_units, sentence_spans
+from rag.text import LABEL, MAN_RUNNING, RULE, clean_with_offsets, content_terms, line_units, sentence_spans
 from rag.types import Hit
 
 MIN_WORDS = 4
@@ -160,6 +160,10 @@ class Passage:
         """Sentence `i` is a row of a Word table: its cells joined by " | " (the DOCX parser's form), a line of its own."""
         return (0 <= i < len(self.spans) and self.starts_line(i) and self.ends_line(i)
                 and ROW_CELLS.search(self.sentence(i)) is not None)
+
+    def rule(self, i: int) -> bool:
+        """Sentence `i` is a rule: a title's underline or a table's border ("----------------"), never quoted."""
+        return RULE.fullmatch(self.sentence(i)) is not None
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
