@@ -153,7 +153,8 @@ MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
 # a rule alone on its line: a heading's underline ("Concepts\n--------", "TRIGGERS\n========", reStructuredText's,
 # AsciiDoc's, Markdown's), a horizontal rule, a plain-text table's border ("-----------+-------+------"); never part of
 # a sentence
-RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*)[ \t]*$", re.MULTILINE)
+RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+)[ \t]*$", re.MULTILINE)  # "+": AsciiDoc's
+# list continuation, alone on its line between an entry's paragraphs
 UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
@@ -191,6 +192,8 @@ def is_heading(line: str, before: str, after: str) -> bool:
 
 
 TERM_WORDS = 3  # "dialout", "q [exit-code]", "none, off": a term is a name, not a clause
+# an AsciiDoc labelled list's term, whatever it holds: "-q::", "--prefix=<prefix>::", "add <repository> <remote-ref>::"
+LABELLED = re.compile(r"\S[^\n]{0,80}?[^:\s]:{2,3}|\S[^\n]{0,80}?;;")
 
 
 def is_term(line: str, before: str, after: str) -> bool:
@@ -198,7 +201,9 @@ def is_term(line: str, before: str, after: str) -> bool:
     serial ports.", "r filename" over "Append text read from filename." A short lower-case line (a capitalised one
     reads as a heading) without end punctuation, between a finished line, a title or nothing, and a new sentence, or
     the end of the text (a chunk may end on a term); blank lines between do not count. A term that starts with a dash
-    is an option (`OPTION_LINE` in the reader)."""
+    is an option (`OPTION_LINE` in the reader). An AsciiDoc labelled list marks its terms ("--rejoin::")."""
+    if LABELLED.fullmatch(line):
+        return True
     words = line.split()
     return bool(len(words) <= TERM_WORDS and line[0].islower() and words[0] not in STOPWORDS  # "all digits" describes
                 and ends_like_title(line) and not CODE.search(line)

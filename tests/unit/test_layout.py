@@ -303,6 +303,20 @@ def test_a_title_after_a_sentence_that_ends_inside_a_parenthesis_is_a_heading():
     assert heading_spans(text) == []
 
 
+ASCIIDOC = ("OPTIONS FOR 'split'\n-------------------\nThese options for 'split' may also be given to 'push'.\n\n"
+            "-b <branch>::\n--branch=<branch>::\n\tAfter generating the synthetic history, create a new branch.\n"
+            "\t<branch> must not already exist.\n\n--rejoin::\n\tAfter splitting, merge the new history back.\n+\n"
+            "Unfortunately, using this option makes 'git log' show an extra copy of every new commit.\n")
+
+
+def test_an_asciidoc_labelled_lists_terms_and_continuations_are_units_of_their_own():
+    """Git's manuals are AsciiDoc: an option's entry is headed "-b <branch>::" (code-like, so never a term before),
+    and "+" joins its paragraphs; both were read into the description's sentence."""
+    assert [ASCIIDOC[s:e] for s, e in term_spans(ASCIIDOC)] == ["-b <branch>::", "--branch=<branch>::", "--rejoin::"]
+    units = [ASCIIDOC[s:e] for s, e in sentence_spans(ASCIIDOC)]
+    assert "+" in units and "After splitting, merge the new history back." in units
+
+
 def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():
     """The delimiter line under a table's column names ("| ---------------- |", 86 word pieces) took half a chunk's
     budget, so the chunk ended before the table's rows; other rules and dashes stay as they are."""

@@ -760,3 +760,17 @@ def test_a_titles_underline_is_never_quoted(reader) -> None:
     reading = reader.read(ChatRequest("Which new states must apt learn about?", [hit(spec, 0, "triggers.txt")]))
     assert [squash(c.text) for c in reading.answer] == [
         "These must be taught about the new triggers-awaited and triggers-pending states."]
+
+
+def test_an_asciidoc_options_entry_answers_for_it_with_all_its_names(reader) -> None:
+    """git-subtree's manual: "--branch" quoted its first sentence alone, without the alias line above it and the rule
+    under it ("<branch> must not already exist."), and "What does --rejoin do?" was answered by the section's
+    introduction, which mentions "split --rejoin", instead of the option's own entry."""
+    from tests.unit.test_layout import ASCIIDOC
+
+    reading = reader.read(ChatRequest("Can the branch given to --branch already exist?", [hit(ASCIIDOC, 0, "subtree.txt")]))
+    assert [squash(c.text) for c in reading.answer] == [
+        "-b <branch>::", "--branch=<branch>::",
+        "After generating the synthetic history, create a new branch. <branch> must not already exist."]
+    reading = reader.read(ChatRequest("What does --rejoin do?", [hit(ASCIIDOC, 0, "subtree.txt")]))
+    assert [squash(c.text) for c in reading.answer][:2] == ["--rejoin::", "After splitting, merge the new history back."]

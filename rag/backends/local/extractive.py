@@ -150,8 +150,10 @@ class Reading:
             return True
         if term is not None and self.question.kind != "name":
             return False  # another entry of the list
-        words = words_of(c.text)
-        return any(says(words, term) for term in self.named_entries.values())
+        words = words_of(c.text)  # an option is what its own entry says: "What does --rejoin do?" is not answered
+        # by "These options may also be given to 'split --rejoin'"
+        return any(says(words, term) for (n, position), term in self.named_entries.items()
+                   if not self.passages[n].sentence(position).startswith("-"))
 
     @functools.cached_property
     def text(self) -> str:
@@ -502,10 +504,13 @@ class ExtractiveChatModel:
 
         if neighbour(keep[0] - 1) and not p.bullet(keep[0]) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
             bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are
-        if p.term(keep[0]) and neighbour(keep[0] - 1):
+        if p.term(keep[0]) and p.spans[keep[0]] not in p.terms and neighbour(keep[0] - 1):
             bring_before()  # a description under its term or option line names what it describes ("dialout" over
             # "Full and direct access to serial ports."), though the best sentence is its second
-        opener = max((i for i in range(keep[0] + 1, best.position + 1) if p.opens_entry(i)), default=keep[0])
+        while keep[0] > 0 and p.spans[keep[0]] in p.terms and p.spans[keep[0] - 1] in p.terms:
+            keep.insert(0, keep[0] - 1)  # the entry's other names, a line each: "-b <branch>::" over "--branch=<branch>::"
+        opener = max((i for i in range(keep[0] + 1, best.position + 1)
+                      if p.opens_entry(i) and p.spans[i - 1] not in p.terms), default=keep[0])
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
         if keep[-1] > best.position and opens_list(p.sentence(keep[-1])):
             keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
