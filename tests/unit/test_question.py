@@ -50,6 +50,7 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("Which port does the uucp daemon listen on?", "number"),
     ("What is the port of entry for the goods?", "other"),
     ("What is the release date of Git 2.14?", "date"),
+    ("Which Node.js version removed setInterval?", "version"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

@@ -47,7 +47,7 @@ NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{
 # a count that gives none: "zero or more packages", "one or more", "more than one trigger"
 VAGUE = re.compile(r"\b(?:zero|one)\s+or\s+more\b|\bmore\s+than\s+one\b", re.IGNORECASE)
 KIND_PATTERNS = (  # first match wins
-    ("version", r"\b(?:which|what)\s+(?:\w+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
+    ("version", r"\b(?:which|what)\s+(?:[\w.+-]+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
     ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b|"
              r"\b(?:what|which)\s+(?:is|was)\s+the\s+(?:\w+\s+)?date\b"),  # "What is the release date of ...?"
