@@ -30,12 +30,12 @@ Spans = list[tuple[int, int]]
 
 
 def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] | None = None) -> Spans:
-    """(start, end) of each sentence; heading lines, terms, Markdown table rows and rules on their own; long runs are also cut
+    """(start, end) of each sentence; heading lines, terms, table rows and rules on their own; long runs are also cut
     at line ends. `units`: the text's `line_units`, where the caller has them already."""
     headings, terms = units if units is not None else line_units(text)
     spans, cursor = [], 0
     rows = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
-    for start, end in sorted(set(headings + terms + rows)):
+    for start, end in sorted(set(headings + terms + rows + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
         cursor = end
@@ -189,6 +189,53 @@ def is_heading(line: str, before: str, after: str) -> bool:
     return bool(after and (finished(before) or len(before) <= 40)
                 and len(line) <= 60 and len(words) <= 8 and titled
                 and line[0].isupper() and (after[0].isupper() or after[0].isdigit()))
+
+
+CELL_GAP = re.compile(r"[ \t]{2,}|\t")  # between two cells of a table laid out with spaces
+TABLE_CELLS = 3  # a row of a table laid out with spaces has three cells at least (a man page's option line has two)
+TABLE_ROWS = 3
+
+
+def cell_starts(line: str) -> list[int]:
+    """The columns where a line's cells start, cells set apart by two spaces or a tab; a cell of marks alone is a
+    border ("*  Covered Software is provided ...  *" in the MPL's box is one cell, a diagram's "│ error │" too)."""
+    body = line.expandtabs().rstrip()  # columns as the eye sees them: "--unpack\t\tno" lines up with its header
+    return [m.start() for m in re.finditer(r"\S+(?: \S+)*", body) if re.search(r"\w", m.group())]
+
+
+def table_rows(text: str) -> Spans:
+    """(start, end) of each row of a table laid out with spaces, as a plain-text file or a PDF's preformatted text
+    sets it: three lines or more, each of three cells or more whose columns line up with the first's (a rule under
+    the column names and blank lines may stand between); two cells will do under column names over a rule ("Name
+    Meaning" over "-----"). fontconfig's "  pixelsize       Double  Pixel size" was glued to the rows either side;
+    each row is a unit, read under the column names (see the reader's `header`)."""
+    lines = text_lines(text)
+    rows: Spans = []
+    run: Spans = []
+    columns: list[int] = []
+    need = TABLE_CELLS
+
+    def flush() -> None:
+        if len(run) >= TABLE_ROWS:
+            rows.extend(run)
+        run.clear()
+
+    for i, (start, end) in enumerate(lines):
+        line = text[start:end]
+        if RULE.fullmatch(line):
+            continue
+        starts = cell_starts(line)
+        aligned = sum(any(abs(c - d) <= 2 for d in columns) for c in starts[1:]) >= min(2, need - 1)
+        if not (run and len(starts) >= need and aligned):
+            flush()
+            ruled = i + 1 < len(lines) and RULE.fullmatch(text[slice(*lines[i + 1])]) is not None
+            need = 2 if ruled else TABLE_CELLS  # column names over a rule: a table of two columns
+            columns = starts
+            if len(starts) < need:
+                continue
+        run.append(stripped(text, start, end))
+    flush()
+    return rows
 
 
 TERM_WORDS = 3  # "dialout", "q [exit-code]", "none, off": a term is a name, not a clause

@@ -13,6 +13,7 @@ from rag.text import (
     original_span,
     sentence_spans,
     squash_runs,
+    table_rows,
     term_spans,
 )
 from rag.types import Document, Page
@@ -315,6 +316,38 @@ def test_an_asciidoc_labelled_lists_terms_and_continuations_are_units_of_their_o
     assert [ASCIIDOC[s:e] for s, e in term_spans(ASCIIDOC)] == ["-b <branch>::", "--branch=<branch>::", "--rejoin::"]
     units = [ASCIIDOC[s:e] for s, e in sentence_spans(ASCIIDOC)]
     assert "+" in units and "After splitting, merge the new history back." in units
+
+
+PROPERTIES = ("Some properties have well known types.\n  Property        Type    Description\n"
+              "  --------------------------------------------------------------\n"
+              "  family          String  Font family names\n  pixelsize       Double  Pixel size\n"
+              "  spacing         Int     Proportional, dual-width, monospace or charcell\n"
+              "  Name                            Meaning\n  ----------------------------------------------\n"
+              "  Times-12                        12 point Times Roman\n  Times-12:bold                   12 point Times Bold\n"
+              "Constants are listed below.\n  light           weight          50\n  bold            weight          200\n"
+              "  italic          slant           100\n")
+
+
+def test_a_table_laid_out_with_spaces_has_a_unit_for_each_row():
+    """fontconfig's manual, printed to PDF, and dpkg's triggers spec set tables with spaces and tabs: the rows were
+    glued into one sentence ("family String Font family names pixelsize Double Pixel size ..."), and "bold weight
+    200", under four words, was never a candidate."""
+    rows = [PROPERTIES[s:e] for s, e in table_rows(PROPERTIES)]
+    assert rows == ["Property        Type    Description", "family          String  Font family names",
+                    "pixelsize       Double  Pixel size",
+                    "spacing         Int     Proportional, dual-width, monospace or charcell",
+                    "Name                            Meaning", "Times-12                        12 point Times Roman",
+                    "Times-12:bold                   12 point Times Bold", "light           weight          50",
+                    "bold            weight          200", "italic          slant           100"]
+    assert set(rows) <= {PROPERTIES[s:e] for s, e in sentence_spans(PROPERTIES)}
+    tabs = " Command line\t\tTrigproc\tConfigure\n --unpack\t\tno\t\tnone\n --install\t\tn/a\t\tthese\n"
+    assert len(table_rows(tabs)) == 3  # tabs line up as the eye sees them
+    # not tables: a man page's options (two cells, no column names over a rule), a box drawn around prose
+    options = "  -a, --all      do not ignore entries\n  -b, --bytes    count bytes\n  -c  --chars    count chars\n"
+    box = ("*  Covered Software is provided under this License on an \"as is\"       *\n"
+           "*  basis, without warranty of any kind, either expressed, implied, or  *\n"
+           "*  statutory, including, without limitation, warranties that the       *\n")
+    assert table_rows(options) == [] and table_rows(box) == []
 
 
 def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():

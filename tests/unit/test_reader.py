@@ -774,3 +774,14 @@ def test_an_asciidoc_options_entry_answers_for_it_with_all_its_names(reader) -> 
         "After generating the synthetic history, create a new branch. <branch> must not already exist."]
     reading = reader.read(ChatRequest("What does --rejoin do?", [hit(ASCIIDOC, 0, "subtree.txt")]))
     assert [squash(c.text) for c in reading.answer][:2] == ["--rejoin::", "After splitting, merge the new history back."]
+
+
+def test_a_table_laid_out_with_spaces_is_read_row_by_row_under_its_column_names(reader) -> None:
+    """fontconfig's manual: a row is a record, quoted under the table's column names, however short."""
+    from tests.unit.test_layout import PROPERTIES
+
+    def quoted(question: str) -> list[str]:
+        return [squash(c.text) for c in reader.read(ChatRequest(question, [hit(PROPERTIES, 0, "fc.pdf")])).answer]
+
+    assert quoted("What type is the pixelsize property?") == ["Property Type Description", "pixelsize Double Pixel size"]
+    assert quoted("What weight value does bold have?") == ["bold weight 200"]

@@ -294,7 +294,8 @@ class ExtractiveChatModel:
                     continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
                 if asks(text):
                     continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
-                if (start, end) not in headings and quotable(text) and key not in seen:
+                # a table's row is a record, however short ("bold            weight          200")
+                if (start, end) not in headings and (quotable(text) or p.in_table(position)) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))
         return found
@@ -345,7 +346,7 @@ class ExtractiveChatModel:
                 "list_shape": float(question.kind == "list" and bool(HOLDS["list"].search(c.text))),
                 "named": float(c.source in named), "other_named": float(bool(named) and c.source not in named),
                 "rank": 1.0 / c.source, "fused": c.hit.score / top_score,
-                "dangling": float(bool(DANGLING.match(c.text))), "short": float(len(c.text.split()) < 8),
+                "dangling": float(bool(DANGLING.match(c.text))), "short": float(len(c.text.split()) < 8 and not p.in_table(c.position)),  # a row is a record
                 "defines": float(question.kind == "definition" and bool(DEFINES.search(c.text))),
             })
 

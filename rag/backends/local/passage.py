@@ -11,7 +11,17 @@ from typing import Protocol
 
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
-from rag.text import LABEL, MAN_RUNNING, RULE, clean_with_offsets, content_terms, line_units, sentence_spans
+from rag.text import (
+    LABEL,
+    MAN_RUNNING,
+    RULE,
+    TABLE_CELLS,
+    cell_starts,
+    clean_with_offsets,
+    content_terms,
+    line_units,
+    sentence_spans,
+)
 from rag.types import Hit
 
 MIN_WORDS = 4
@@ -157,9 +167,12 @@ class Passage:
         return bool(self.term(i + 1)) or bool(ENTRY.match(self.sentence(i)))
 
     def row(self, i: int) -> bool:
-        """Sentence `i` is a row of a Word table: its cells joined by " | " (the DOCX parser's form), a line of its own."""
-        return (0 <= i < len(self.spans) and self.starts_line(i) and self.ends_line(i)
-                and ROW_CELLS.search(self.sentence(i)) is not None)
+        """Sentence `i` is a row of a table, a line of its own: a Word table's (its cells joined by " | ", the DOCX
+        parser's form), a Markdown table's, or one laid out with spaces ("pixelsize       Double  Pixel size")."""
+        if not (0 <= i < len(self.spans) and self.starts_line(i) and self.ends_line(i)):
+            return False
+        sentence = self.sentence(i)
+        return ROW_CELLS.search(sentence) is not None or ("\n" not in sentence and len(cell_starts(sentence)) >= TABLE_CELLS)
 
     def rule(self, i: int) -> bool:
         """Sentence `i` is a rule: a title's underline or a table's border ("----------------"), never quoted."""
@@ -200,10 +213,13 @@ class Passage:
         """The first row of the table row `i` stands in (its column names, where the table has them), if the
         passage holds it and it is another row: a row alone ("Board minutes | Permanently | Company Secretary")
         does not say which column is which. A passage that opens inside a table (the chunk starts mid-page on a
-        row) does not hold it: its first row is another record."""
-        first = self.run_start(i, self.row)
+        row) does not hold it: its first row is another record; nor a table whose first row holds a number."""
+        first = self.run_start(i, lambda j: self.row(j) or (j > 0 and self.rule(j) and self.row(j - 1)))  # a rule
+        # under the column names
         opens_inside = first == 0 and self.hit.chunk.start > 0
-        return first if first < i and self.row(i) and not opens_inside else None
+        cells = re.split(r"[ \t]*\|[ \t]*|\t|[ \t]{2,}", self.sentence(first).strip(" |"))
+        values = any(re.fullmatch(r"[\d.,%]+", cell) for cell in cells)  # "light   weight   50" is a record
+        return first if first < i and self.row(i) and not opens_inside and not values else None
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
