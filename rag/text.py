@@ -200,7 +200,13 @@ def cell_starts(line: str) -> list[int]:
     """The columns where a line's cells start, cells set apart by two spaces or a tab; a cell of marks alone is a
     border ("*  Covered Software is provided ...  *" in the MPL's box is one cell, a diagram's "│ error │" too)."""
     body = line.expandtabs().rstrip()  # columns as the eye sees them: "--unpack\t\tno" lines up with its header
-    return [m.start() for m in re.finditer(r"\S+(?: \S+)*", body) if re.search(r"\w", m.group())]
+    starts, last = [], ""
+    for match in re.finditer(r"\S+(?: \S+)*", body):
+        # two spaces after a sentence, as groff sets them ("a time.  Use the -n option"), part a cell
+        if re.search(r"\w", match.group()) and not (last and last[-1] in ".!?;:,"):
+            starts.append(match.start())
+        last = match.group()
+    return starts
 
 
 def table_rows(text: str) -> Spans:
@@ -240,6 +246,7 @@ def table_rows(text: str) -> Spans:
 
 TERM_WORDS = 3  # "dialout", "q [exit-code]", "none, off": a term is a name, not a clause
 # an AsciiDoc labelled list's term, whatever it holds: "-q::", "--prefix=<prefix>::", "add <repository> <remote-ref>::"
+PLACEHOLDER = re.compile(r"%[A-Za-z%]")  # a format's placeholder over what it stands for: "%e" over "Elapsed time ..."
 LABELLED = re.compile(r"\S[^\n]{0,80}?[^:\s]:{2,3}|\S[^\n]{0,80}?;;")
 
 
@@ -249,7 +256,7 @@ def is_term(line: str, before: str, after: str) -> bool:
     reads as a heading) without end punctuation, between a finished line, a title or nothing, and a new sentence, or
     the end of the text (a chunk may end on a term); blank lines between do not count. A term that starts with a dash
     is an option (`OPTION_LINE` in the reader). An AsciiDoc labelled list marks its terms ("--rejoin::")."""
-    if LABELLED.fullmatch(line):
+    if LABELLED.fullmatch(line) or PLACEHOLDER.fullmatch(line):
         return True
     words = line.split()
     return bool(len(words) <= TERM_WORDS and line[0].islower() and words[0] not in STOPWORDS  # "all digits" describes

@@ -310,6 +310,14 @@ ASCIIDOC = ("OPTIONS FOR 'split'\n-------------------\nThese options for 'split'
             "Unfortunately, using this option makes 'git log' show an extra copy of every new commit.\n")
 
 
+def test_a_formats_placeholders_are_terms_over_what_they_stand_for():
+    """Ninja's manual lists NINJA_STATUS's placeholders as "%e" over "Elapsed time in seconds."; the placeholder was
+    read into the description before it."""
+    text = "Several placeholders are available:\n%f\nThe number of finished edges.\n%e\nElapsed time in seconds.\n"
+    assert [text[s:e] for s, e in term_spans(text)] == ["%f", "%e"]
+    assert "Elapsed time in seconds." in [text[s:e] for s, e in sentence_spans(text)]
+
+
 def test_an_asciidoc_labelled_lists_terms_and_continuations_are_units_of_their_own():
     """Git's manuals are AsciiDoc: an option's entry is headed "-b <branch>::" (code-like, so never a term before),
     and "+" joins its paragraphs; both were read into the description's sentence."""
@@ -347,7 +355,11 @@ def test_a_table_laid_out_with_spaces_has_a_unit_for_each_row():
     box = ("*  Covered Software is provided under this License on an \"as is\"       *\n"
            "*  basis, without warranty of any kind, either expressed, implied, or  *\n"
            "*  statutory, including, without limitation, warranties that the       *\n")
-    assert table_rows(options) == [] and table_rows(box) == []
+    groff = ("       is 1.  If max-procs is 0, xargs will run as many processes as possible at\n"
+             "       a time.  Use the -n option or the -L option with -P; otherwise\n"
+             "       chances are that only one exec will be done.  While xargs is running, you\n"
+             "       can send its process a SIGUSR1 signal.  The count rises.  It never falls.\n")  # two spaces a sentence
+    assert table_rows(options) == [] and table_rows(box) == [] and table_rows(groff) == []
 
 
 def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():

@@ -131,6 +131,7 @@ def test_the_value_a_question_cannot_be_answered_without() -> None:
 def test_identifiers_are_code_like_tokens() -> None:
     found = identifiers("What is the numeric value of ASN1_MAX_NAME_SIZE for asn1Parser with --check?")
     assert {"ASN1_MAX_NAME_SIZE", "asn1Parser", "--check"} <= set(found)
+    assert identifiers("What does %e show in NINJA_STATUS, and 50% of it?") == ["%e", "NINJA_STATUS"]  # a placeholder
     assert "numeric" not in found and "value" not in found
 
 
