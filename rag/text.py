@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-# a sentence ends at end punctuation before a capital, a blank line, a list item's bullet, or a Markdown code fence
-# ("```{note}", "```"): the fence's line is left out of both sentences
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•\u2022]\s)|"
+# a sentence ends at end punctuation before a capital (not after "i.e." or "e.g."), a blank line, a list item's bullet,
+# or a Markdown code fence ("```{note}", "```"): the fence's line is left out of both sentences
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•\u2022]\s)|"
                           r"(?m:^)[ \t]*```[^\n]*")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")

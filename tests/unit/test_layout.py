@@ -310,6 +310,14 @@ ASCIIDOC = ("OPTIONS FOR 'split'\n-------------------\nThese options for 'split'
             "Unfortunately, using this option makes 'git log' show an extra copy of every new commit.\n")
 
 
+def test_i_e_and_e_g_never_end_a_sentence():
+    """Git's release notes: "... the message it gives while preparing for the root commit, i.e. "Initial commit", was
+    hard to understand" was quoted as two sentences, the first ending on "i.e."."""
+    text = 'The message it gives, i.e. "Initial commit", was hard. Use a tool, e.g. Ninja or Make. It ends here.'
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        'The message it gives, i.e. "Initial commit", was hard.', "Use a tool, e.g. Ninja or Make.", "It ends here."]
+
+
 def test_a_formats_placeholders_are_terms_over_what_they_stand_for():
     """Ninja's manual lists NINJA_STATUS's placeholders as "%e" over "Elapsed time in seconds."; the placeholder was
     read into the description before it."""
