@@ -271,9 +271,17 @@ def finished(line: str) -> bool:
     return not line or line.rstrip("\"')]\u2019\u201d")[-1:] in (".", "!", "?", ":")
 
 
+# words a title does not end in, beyond the stopwords: "There were fourteen priority-one incidents between" runs on
+RUNS_ON = frozenset({"between", "against", "within", "without", "through", "during", "across", "among", "amongst",
+                     "upon", "via", "per", "toward", "towards", "onto", "whether", "while", "although", "though",
+                     "because", "unless", "until", "whereas", "nor", "either", "neither", "both", "each", "every",
+                     "than", "including", "like", "unlike", "despite", "throughout", "whose"})
+
+
 def ends_like_title(line: str) -> bool:
-    """The line ends as a title or a name does: without punctuation, and not in a function word ("... even when the")."""
-    return line[-1] not in ".,;:!?-" and line.split()[-1].lower() not in STOPWORDS
+    """The line ends as a title or a name does: without punctuation, and not in a function word ("... even when the",
+    "... incidents between")."""
+    return line[-1] not in ".,;:!?-" and line.split()[-1].lower() not in STOPWORDS | RUNS_ON
 
 
 def clean_with_offsets(text: str) -> tuple[str, list[int]]:

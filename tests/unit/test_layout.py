@@ -310,6 +310,14 @@ ASCIIDOC = ("OPTIONS FOR 'split'\n-------------------\nThese options for 'split'
             "Unfortunately, using this option makes 'git log' show an extra copy of every new commit.\n")
 
 
+def test_a_line_that_ends_in_a_preposition_runs_on_and_is_no_heading():
+    """A report printed to PDF: "There were fourteen priority-one incidents between" over "July and September, ..."
+    read as a heading, so "How many P1 incidents were there?" was answered from "July and September, against six"."""
+    text = ("Incidents\nThere were fourteen priority-one incidents between\nJuly and September, against six in the "
+            "previous\nquarter.")
+    assert [text[s:e] for s, e in heading_spans(text)] == ["Incidents"]
+
+
 def test_i_e_and_e_g_never_end_a_sentence():
     """Git's release notes: "... the message it gives while preparing for the root commit, i.e. "Initial commit", was
     hard to understand" was quoted as two sentences, the first ending on "i.e."."""
