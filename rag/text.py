@@ -30,11 +30,12 @@ Spans = list[tuple[int, int]]
 
 
 def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] | None = None) -> Spans:
-    """(start, end) of each sentence; heading lines, terms, table rows and rules on their own; long runs are also cut
+    """(start, end) of each sentence; heading lines, terms, table rows, rules and comments on their own; long runs are cut
     at line ends. `units`: the text's `line_units`, where the caller has them already."""
     headings, terms = units if units is not None else line_units(text)
     spans, cursor = [], 0
     rows = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
+    rows += [m.span() for m in COMMENT.finditer(text)]
     for start, end in sorted(set(headings + terms + rows + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
@@ -155,6 +156,7 @@ MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
 # a sentence
 RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+)[ \t]*$", re.MULTILINE)  # "+": AsciiDoc's
 # list continuation, alone on its line between an entry's paragraphs
+COMMENT = re.compile(r"<!--[\s\S]*?-->")  # a Markdown file's HTML comment ("<!-- YAML added: v0.9.1 -->"): never shown
 UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",

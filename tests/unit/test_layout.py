@@ -318,6 +318,14 @@ def test_a_line_that_ends_in_a_preposition_runs_on_and_is_no_heading():
     assert [text[s:e] for s, e in heading_spans(text)] == ["Incidents"]
 
 
+def test_a_markdown_files_html_comment_is_a_unit_of_its_own():
+    """Node.js's API reference keeps each entry's history in an HTML comment under its heading, which the rendered
+    page never shows; it was read into the first sentence after it."""
+    text = "### `timeout.close()`\n<!-- YAML\nadded: v0.9.1\n-->\nCancels the timeout."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "### `timeout.close()`", "<!-- YAML\nadded: v0.9.1\n-->", "Cancels the timeout."]
+
+
 def test_i_e_and_e_g_never_end_a_sentence():
     """Git's release notes: "... the message it gives while preparing for the root commit, i.e. "Initial commit", was
     hard to understand" was quoted as two sentences, the first ending on "i.e."."""

@@ -785,3 +785,17 @@ def test_a_table_laid_out_with_spaces_is_read_row_by_row_under_its_column_names(
 
     assert quoted("What type is the pixelsize property?") == ["Property Type Description", "pixelsize Double Pixel size"]
     assert quoted("What weight value does bold have?") == ["bold weight 200"]
+
+
+API = ("### `timeout.close()`\n\n<!-- YAML\nadded: v0.9.1\nchanges:\n  - version: v18.0.0\n    description: Passing an "
+       "invalid callback now throws a TypeError.\n-->\n\n> Stability: 3 - Legacy: Use clearTimeout() instead.\n\n"
+       "Cancels the timeout.\n")
+
+
+def test_a_short_whole_sentence_answers_and_an_html_comment_never_does(reader) -> None:
+    """Node.js's API reference: "Cancels the timeout." (three words) was too short to quote, and the entry's HTML
+    comment, which the rendered page never shows, was quoted instead."""
+    reading = reader.read(ChatRequest("What does timeout.close() do?", [hit(API, 0, "timers.md")]))
+    quoted = [squash(c.text) for c in reading.answer]
+    assert "Cancels the timeout." in quoted and not any("<!--" in q for q in quoted)
+    assert all("<!--" not in c.text for c in reading.candidates)

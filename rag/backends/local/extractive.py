@@ -294,6 +294,8 @@ class ExtractiveChatModel:
                     continue  # a Texinfo definition's signature ("[Function]void asn1_octet_der (...)"): code, no answer
                 if asks(text):
                     continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
+                if p.rule(position):
+                    continue  # a rule, or a Markdown file's HTML comment: nothing a reader of the document sees
                 # a table's row is a record, however short ("bold            weight          200")
                 if (start, end) not in headings and (quotable(text) or p.in_table(position)) and key not in seen:
                     seen.add(key)

@@ -12,6 +12,7 @@ from typing import Protocol
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
 from rag.text import (
+    COMMENT,
     LABEL,
     MAN_RUNNING,
     RULE,
@@ -72,7 +73,9 @@ def quotable(text: str) -> bool:
     """Prose worth quoting: enough words, mostly letters (a table's cell bars aside: "| Linux | GCC >= 10.1 |"), not a
     table-of-contents line."""
     letters, text = sum(ch.isalpha() for ch in text), text.replace("|", " ")
-    return len(text.split()) >= MIN_WORDS and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
+    words = len(text.split())
+    sentence = words == MIN_WORDS - 1 and text.strip()[:1].isupper() and text.rstrip()[-1:] == "."  # "Cancels the timeout."
+    return (words >= MIN_WORDS or sentence) and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
 SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
@@ -175,8 +178,9 @@ class Passage:
         return ROW_CELLS.search(sentence) is not None or ("\n" not in sentence and len(cell_starts(sentence)) >= TABLE_CELLS)
 
     def rule(self, i: int) -> bool:
-        """Sentence `i` is a rule: a title's underline or a table's border ("----------------"), never quoted."""
-        return RULE.fullmatch(self.sentence(i)) is not None
+        """Sentence `i` is a rule (a title's underline or a table's border, "----------------") or a Markdown file's
+        HTML comment, which a reader of the rendered file never sees: never quoted."""
+        return RULE.fullmatch(self.sentence(i)) is not None or COMMENT.fullmatch(self.sentence(i)) is not None
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
