@@ -152,11 +152,11 @@ MARKDOWN_HEADING = re.compile(r"#{1,6} \S[^\n]{0,100}")
 # cell's "e.g." nor glued to the next row
 MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
 # a rule alone on its line: a heading's underline ("Concepts\n--------", "TRIGGERS\n========", reStructuredText's,
-# AsciiDoc's, Markdown's), a horizontal rule, a plain-text table's border ("-----------+-------+------"); never part of
-# a sentence
-RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+)[ \t]*$", re.MULTILINE)  # "+": AsciiDoc's
-# list continuation, alone on its line between an entry's paragraphs
-COMMENT = re.compile(r"<!--[\s\S]*?-->")  # a Markdown file's HTML comment ("<!-- YAML added: v0.9.1 -->"): never shown
+# AsciiDoc's, Markdown's), a horizontal rule, a plain-text table's border ("-----------+-------+------"), AsciiDoc's
+# "+" between an entry's paragraphs; never part of a sentence
+RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+)[ \t]*$", re.MULTILINE)
+# an HTML or XML comment (a Markdown file's "<!-- YAML added: v0.9.1 -->"): a rendered page never shows it
+COMMENT = re.compile(r"<!--[\s\S]*?-->")
 UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",
@@ -193,18 +193,17 @@ def is_heading(line: str, before: str, after: str) -> bool:
                 and line[0].isupper() and (after[0].isupper() or after[0].isdigit()))
 
 
-CELL_GAP = re.compile(r"[ \t]{2,}|\t")  # between two cells of a table laid out with spaces
 TABLE_CELLS = 3  # a row of a table laid out with spaces has three cells at least (a man page's option line has two)
 TABLE_ROWS = 3
 
 
 def cell_starts(line: str) -> list[int]:
     """The columns where a line's cells start, cells set apart by two spaces or a tab; a cell of marks alone is a
-    border ("*  Covered Software is provided ...  *" in the MPL's box is one cell, a diagram's "│ error │" too)."""
+    border ("*  Covered Software is provided ...  *" in the MPL's box is one cell, a diagram's "│ error │" too),
+    and a gap after a sentence's end is none (groff sets two spaces there: "a time.  Use the -n option")."""
     body = line.expandtabs().rstrip()  # columns as the eye sees them: "--unpack\t\tno" lines up with its header
     starts, last = [], ""
     for match in re.finditer(r"\S+(?: \S+)*", body):
-        # two spaces after a sentence, as groff sets them ("a time.  Use the -n option"), part a cell
         if re.search(r"\w", match.group()) and not (last and last[-1] in ".!?;:,"):
             starts.append(match.start())
         last = match.group()
@@ -247,8 +246,8 @@ def table_rows(text: str) -> Spans:
 
 
 TERM_WORDS = 3  # "dialout", "q [exit-code]", "none, off": a term is a name, not a clause
-# an AsciiDoc labelled list's term, whatever it holds: "-q::", "--prefix=<prefix>::", "add <repository> <remote-ref>::"
 PLACEHOLDER = re.compile(r"%[A-Za-z%]")  # a format's placeholder over what it stands for: "%e" over "Elapsed time ..."
+# an AsciiDoc labelled list's term, whatever it holds: "-q::", "--prefix=<prefix>::", "add <repository> <remote-ref>::"
 LABELLED = re.compile(r"\S[^\n]{0,80}?[^:\s]:{2,3}|\S[^\n]{0,80}?;;")
 
 
@@ -273,17 +272,17 @@ def finished(line: str) -> bool:
     return not line or line.rstrip("\"')]\u2019\u201d")[-1:] in (".", "!", "?", ":")
 
 
-# words a title does not end in, beyond the stopwords: "There were fourteen priority-one incidents between" runs on
+# words a title does not end in, the stopwords and more: "There were fourteen priority-one incidents between" runs on
 RUNS_ON = frozenset({"between", "against", "within", "without", "through", "during", "across", "among", "amongst",
                      "upon", "via", "per", "toward", "towards", "onto", "whether", "while", "although", "though",
                      "because", "unless", "until", "whereas", "nor", "either", "neither", "both", "each", "every",
-                     "than", "including", "like", "unlike", "despite", "throughout", "whose"})
+                     "than", "including", "like", "unlike", "despite", "throughout", "whose"}) | STOPWORDS
 
 
 def ends_like_title(line: str) -> bool:
     """The line ends as a title or a name does: without punctuation, and not in a function word ("... even when the",
     "... incidents between")."""
-    return line[-1] not in ".,;:!?-" and line.split()[-1].lower() not in STOPWORDS | RUNS_ON
+    return line[-1] not in ".,;:!?-" and line.split()[-1].lower() not in RUNS_ON
 
 
 def clean_with_offsets(text: str) -> tuple[str, list[int]]:

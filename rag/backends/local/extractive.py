@@ -348,7 +348,8 @@ class ExtractiveChatModel:
                 "list_shape": float(question.kind == "list" and bool(HOLDS["list"].search(c.text))),
                 "named": float(c.source in named), "other_named": float(bool(named) and c.source not in named),
                 "rank": 1.0 / c.source, "fused": c.hit.score / top_score,
-                "dangling": float(bool(DANGLING.match(c.text))), "short": float(len(c.text.split()) < 8 and not p.in_table(c.position)),  # a row is a record
+                "dangling": float(bool(DANGLING.match(c.text))),
+                "short": float(len(c.text.split()) < 8 and not p.in_table(c.position)),  # a table's row is a record
                 "defines": float(question.kind == "definition" and bool(DEFINES.search(c.text))),
             })
 
@@ -467,7 +468,7 @@ class ExtractiveChatModel:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
             if p.after_list(best.position) or p.bullet(best.position):
                 positions.remove(best.position - 1)  # the last item of a list before it: another subject
-        item = p.item_start(best.position) is not None  # a list's item: the items either side are other records (release notes)
+        item = p.item_start(best.position) is not None  # a list's item: the items either side are other records
 
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature,
             # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own,
@@ -505,8 +506,9 @@ class ExtractiveChatModel:
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
 
-        if neighbour(keep[0] - 1) and not p.bullet(keep[0]) and (DANGLING.match(p.sentence(keep[0])) or REFERS_BACK.search(p.sentence(keep[0]))):
-            bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are
+        first = p.sentence(keep[0])
+        if neighbour(keep[0] - 1) and not p.bullet(keep[0]) and (DANGLING.match(first) or REFERS_BACK.search(first)):
+            bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are (not an item's)
         if p.term(keep[0]) and p.spans[keep[0]] not in p.terms and neighbour(keep[0] - 1):
             bring_before()  # a description under its term or option line names what it describes ("dialout" over
             # "Full and direct access to serial ports."), though the best sentence is its second

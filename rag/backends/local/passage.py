@@ -103,13 +103,17 @@ class Passage:
         first = self.sentence(i)
         return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(first) or CONTINUES.match(first))
 
+    def gap(self, i: int) -> str:
+        """The white space between sentence `i` and the one before it ("" before the first)."""
+        return self.text[self.spans[i - 1][1]:self.spans[i][0]] if i > 0 else ""
+
     def paragraph_starts(self, i: int) -> bool:
         """Sentence `i` opens a paragraph: the sentence before it ends, and a blank line follows, or its line
         ends well short of the passage's widest (a PDF's paragraphs often have no blank line between them). A
         list's items ("0 if OK,\n\n1 if minor problems,") are one paragraph."""
         if i <= 0 or i >= len(self.spans) or not self.sentence(i - 1).rstrip().endswith((".", "!", "?")):
             return False
-        gap = self.text[self.spans[i - 1][1]:self.spans[i][0]]
+        gap = self.gap(i)
         if BLANK_LINE.search(gap):
             return True
         if "\n" not in gap:
@@ -193,7 +197,7 @@ class Passage:
         for j in range(i, -1, -1):
             if self.bullet(j):
                 return j
-            if self.spans[j] in self.headings or self.after_list(j) or BLANK_LINE.search(self.text[self.spans[j - 1][1]:self.spans[j][0]] if j else ""):
+            if self.spans[j] in self.headings or self.after_list(j) or BLANK_LINE.search(self.gap(j)):
                 return None
         return None
 
@@ -222,8 +226,8 @@ class Passage:
         # under the column names
         opens_inside = first == 0 and self.hit.chunk.start > 0
         cells = re.split(r"[ \t]*\|[ \t]*|\t|[ \t]{2,}", self.sentence(first).strip(" |"))
-        values = any(re.fullmatch(r"[\d.,%]+", cell) for cell in cells)  # "light   weight   50" is a record
-        return first if first < i and self.row(i) and not opens_inside and not values else None
+        numbered = any(re.fullmatch(r"[\d.,%]+", cell) for cell in cells)  # "light   weight   50" is a record
+        return first if first < i and self.row(i) and not opens_inside and not numbered else None
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]
