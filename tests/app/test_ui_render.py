@@ -81,6 +81,8 @@ def test_scroll_script_keeps_only_safe_token_characters():
 def test_preview_flattens_and_truncates():
     assert preview("a\n\n b   c") == "a b c"
     assert preview("x" * 500, limit=10) == "x" * 9 + "…"
+    # a title's underline does not fill a related passage's line
+    assert preview("OPTIONS FOR 'split'\n" + "-" * 60 + "\nThese options ...") == "OPTIONS FOR 'split' --- These options ..."
 
 
 def test_streamlits_typographic_pairs_stay_as_the_document_wrote_them():
