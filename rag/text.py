@@ -34,9 +34,9 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
     at line ends. `units`: the text's `line_units`, where the caller has them already."""
     headings, terms = units if units is not None else line_units(text)
     spans, cursor = [], 0
-    rows = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
-    rows += [m.span() for m in COMMENT.finditer(text)]
-    for start, end in sorted(set(headings + terms + rows + table_rows(text))):
+    marked = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
+    marked += [m.span() for m in COMMENT.finditer(text)]
+    for start, end in sorted(set(headings + terms + marked + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
         cursor = end

@@ -98,14 +98,14 @@ def scroll_script(token: str) -> str:
     )
 
 
+RULE_RUN = re.compile(r"([-=_*~#+])\1{3,}")
+
+
 def preview(text: str, limit: int = 160) -> str:
     """One line of plain text for tables (dataframes render text, never markup) and a refusal's related passages; a
     rule (a title's "--------------------" underline) is cut to three marks, so it does not fill the line."""
     flat = RULE_RUN.sub(r"\1\1\1", " ".join(text.split()))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
-RULE_RUN = re.compile(r"([-=_*~#+])\1{3,}")
 
 
 def citation_label(n: int, title: str, page: int) -> str:

@@ -477,24 +477,24 @@ class ExtractiveChatModel:
                     and not p.label(i) and not p.rule(i))
 
         answered = reading.holds_value(best)
+
+        def moves_on(i: int) -> bool:  # sentence i, after the best one, starts what the quote does not read into:
+            return ((answered and p.paragraph_starts(i))  # the next paragraph, when the value asked for is quoted
+                    or p.opens_entry(i)  # the next option's line ("-l N, --line-length=N"): another entry
+                    or asks(p.sentence(i))  # the next question of an FAQ: another answer
+                    or (item and p.bullet(i)))  # the list's next item
+
         keep = []
         for i in positions:
-            if i > best.position and answered and p.paragraph_starts(i):
-                break  # the best sentence holds the value asked for: the next paragraph adds nothing to it
-            if i > best.position and p.opens_entry(i):
-                break  # the next option's line ("-l N, --line-length=N"): another entry of the manual page
-            if i > best.position and asks(p.sentence(i)):
-                break  # the next question of an FAQ: another answer starts
-            if i > best.position and item and p.bullet(i):
-                break  # the next item
+            if i > best.position and moves_on(i):
+                break
             if i == best.position or neighbour(i):
                 keep.append(i)
             elif i > best.position:
                 break
         keep = [i for i in keep if i >= best.position or all(p.spans[j] not in headings for j in range(i, best.position))]
         while (len(keep) < self.max_sentences and keep[-1] >= best.position and neighbour(keep[-1] + 1)
-               and not (answered and p.paragraph_starts(keep[-1] + 1)) and not p.opens_entry(keep[-1] + 1)
-               and not asks(p.sentence(keep[-1] + 1)) and not (item and p.bullet(keep[-1] + 1))):
+               and not moves_on(keep[-1] + 1)):
             keep.append(keep[-1] + 1)  # no sentence before it in its section: the window reads on instead,
         while (len(keep) < self.max_sentences and keep[-1] == best.position and neighbour(keep[0] - 1) and not answered
                and not asks(p.sentence(keep[0])) and not p.after_list(keep[0]) and not p.paragraph_starts(keep[0])
