@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -214,6 +215,30 @@ def decode_text(data: bytes) -> str | None:
     return None if controls > max(8, len(text[:65536]) // 100) else text
 
 
+# a terminal's formatting, as nroff prints a manual and `less -R` shows it: colour and weight codes ("\x1b[1m"), links
+# ("\x1b]8;;url\x1b\\"), and characters struck over others ("m\b_" underlined, "m\bm" bold, "+\bo" a bullet)
+TERMINAL_CODE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]?")
+OVERSTRIKE = re.compile(r"([^\x08\n])\x08([^\x08\n])")
+
+
+def struck(match: re.Match) -> str:
+    first, second = match.groups()
+    if first == "+" and second == "o":
+        return "\u2022"  # nroff's bullet
+    return first if second == "_" else second  # underlined either way round ("m\b_", "_\bm"), or bold
+
+
+def terminal_text(text: str) -> str:
+    """The text a terminal shows for nroff's or a colouring tool's output: codes dropped, struck characters resolved
+    (man-db's manual, a log saved with colours). The page view and every offset then hold only what a reader sees."""
+    if "\x1b" not in text and "\x08" not in text:
+        return text
+    text = TERMINAL_CODE.sub("", text)
+    while (resolved := OVERSTRIKE.sub(struck, text)) != text:
+        text = resolved
+    return text.replace("\x08", "")
+
+
 class TxtParser:
     """UTF-8 / UTF-16 with BOM / cp1252 / latin-1; form feeds separate pages."""
 
@@ -228,7 +253,7 @@ class TxtParser:
         text = decode_text(data)
         if text is None:
             raise InvalidDocument("This file contains binary data, not text. Upload a PDF, DOCX or plain-text file.")
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = terminal_text(text.replace("\r\n", "\n").replace("\r", "\n"))
         if not text.strip():
             raise InvalidDocument("The file contains only white space.")
         pages = [p for p in text.split("\f")] if "\f" in text else [text]

@@ -177,3 +177,12 @@ class TestTxtParser(ParserContract):
 
     def test_form_feeds_split_pages(self, parser):
         assert [p.text for p in parser.parse(b"one\r\ntwo\fthree")] == ["one\ntwo", "three"]
+
+    def test_a_terminals_formatting_is_read_as_the_terminal_shows_it(self, parser):
+        """man-db's manual ships as nroff's output: bold and italic codes ("\x1b[1m"), underlined and bold characters
+        struck over ("m\bm", "m\b_") and bullets ("+\bo"). They were indexed as they were ("1mman", "+\x08o gdbm"), and
+        quoted with the control characters in them."""
+        data = (b"\x1b[1mman-db\x1b[0m uses \x1b[4mgdbm\x1b[24m\n +\x08o b\x08bo\x08ol\x08ld\x08d and _\x08u\x08_\n"
+                b"see \x1b]8;;https://example.org\x1b\\the site\x1b]8;;\x1b\\.")
+        assert [p.text for p in parser.parse(data)] == ["man-db uses gdbm\n \u2022 bold and u\nsee the site."]
+        assert [p.text for p in parser.parse(b"a\\b and \\x1b stay as typed")] == ["a\\b and \\x1b stay as typed"]
