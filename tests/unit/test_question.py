@@ -51,6 +51,10 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("What is the port of entry for the goods?", "other"),
     ("What is the release date of Git 2.14?", "date"),
     ("Which Node.js version removed setInterval?", "version"),
+    # "the ... version" asks a version as "which version" does (Debian's Python policy names none for Bookworm)
+    ("What is the default Python 3 version in Bookworm?", "version"),
+    ("What was the first release of libtasn1 with this?", "version"),
+    ("What is the release process?", "definition"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

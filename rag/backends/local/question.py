@@ -48,6 +48,9 @@ NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{
 VAGUE = re.compile(r"\b(?:zero|one)\s+or\s+more\b|\bmore\s+than\s+one\b", re.IGNORECASE)
 KIND_PATTERNS = (  # first match wins
     ("version", r"\b(?:which|what)\s+(?:[\w.+-]+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
+                # "What is the default Python 3 version in Bookworm?"; not "the release date", "the release notes"
+                r"\b(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?:[\w.+-]+\s+){0,3}?(?:version|release)\b"
+                r"(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
     ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b|"
              r"\b(?:what|which)\s+(?:is|was)\s+the\s+(?:\w+\s+)?date\b"),  # "What is the release date of ...?"
