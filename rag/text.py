@@ -47,6 +47,8 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
 def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
     spans = []
     for match in SENTENCE_END.finditer(text, start, end):
+        if match.group().isspace() and interrupted(text, start, match.start(), match.end(), end):
+            continue  # a blank line around a displayed command, inside its sentence
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, end))
@@ -60,6 +62,28 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
             s = cut
         out.append((s, e))
     return out
+
+
+def interrupted(text: str, start: int, gap: int, resume: int, end: int) -> bool:
+    """A sentence goes on past the blank line text[gap:resume] around a displayed line, indented apart from the prose:
+    it stops mid-clause before it ("... compressed with" over "     gzip -7c", "... such as" over "     /usr/man"), or
+    goes on in lower case ("the commands" over "     export MANPATH" over "can be added to $HOME/.profile"). Not
+    a Word list's items, which are paragraphs at one margin ("records under a legal hold")."""
+    before, after = text[start:gap].strip(), text[resume:end].lstrip()
+    if not after or before[-1:] in ("", ".", "!", "?", ":", ";") or before.startswith("-") or len(before.split()) < 4:
+        return False  # a sentence's end, or a title or an option's line ("-i[SUFFIX], --in-place[=SUFFIX]")
+    if indent(text, gap - 1) == indent(text, resume) or ITEM_MARK.match(after):
+        return False  # one margin, or the list's next item ("(a) ... a copy of this License; and" over "(b) You must")
+    return after[0].islower() or before[-1] == "," or before.split()[-1].lower() in RUNS_ON
+
+
+ITEM_MARK = re.compile(r"(?:\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]|[-*+\u2022])\s")  # "(b) ", "2. ", "ii) ", "- ", "• "
+
+
+def indent(text: str, at: int) -> int:
+    """How far the line holding text[at] is indented."""
+    line = text[text.rfind("\n", 0, at) + 1:]
+    return len(line) - len(line.lstrip(" \t"))
 
 
 def line_units(text: str) -> tuple[Spans, Spans]:
@@ -105,8 +129,19 @@ def term_spans(text: str, headings: Spans | None = None, glossary: Spans | None 
     glossary = glossary_spans(text) if glossary is None else glossary
     headings = set(heading_spans(text, glossary) if headings is None else headings)
     # the lines either side, across blank lines: a term follows what ends
-    spans = glossary + line_spans(text, is_term, afresh=False)
+    spans = glossary + [span for span in line_spans(text, is_term, afresh=False) if not displayed(text, span)]
     return sorted({span for span in spans if span not in headings})
+
+
+def displayed(text: str, span: tuple[int, int]) -> bool:
+    """The line is indented deeper than the unfinished sentence before it: a command it displays ("... the commands"
+    over "     export MANPATH"), not a term (a term stands at its description's margin or left of it)."""
+    line_start = text.rfind("\n", 0, span[0]) + 1
+    before = text[:line_start].rstrip()
+    if not before or finished(before):
+        return False
+    previous = before[before.rfind("\n") + 1:]
+    return span[0] - line_start > len(previous) - len(previous.lstrip())
 
 
 def text_lines(text: str) -> list[tuple[int, int]]:

@@ -21,6 +21,9 @@ DIGITS = re.compile(r"\d+")
 PAGE_NUMBER = re.compile(r"(?i)(?:page[ \t]+)?(?:\d{1,4}|[ivxlc]{1,7})(?:[ \t]*(?:/|of)[ \t]*\d{1,4})?|[-\u2013\u2014][ \t]*\d{1,4}[ \t]*[-\u2013\u2014]")
 DOT_LEADER = re.compile(r"(?:[.\u2026\u00b7][ \t]*){4,}(?:\d{1,4}|[ivxlc]{1,7})$", re.IGNORECASE)
 EDGE_NUMBER = re.compile(r"^(\d{1,4})\b|\b(\d{1,4})$")
+# a printed page's number alone on its line between blank lines, as nroff prints a manual to plain text with no form feeds
+NUMBER_LINE = re.compile(r"(?:^|\n)[ \t]*\n[ \t]*(\d{1,4})[ \t]*\n[ \t]*(?:\n|$)")
+PRINTED_LINES = 20  # a printed page holds this many lines at least (nroff's hold 66)
 
 # a Markdown file's YAML front matter: "---", "key: value" lines, "---" (Jekyll, Hugo, MkDocs); metadata, not prose
 FRONT_MATTER = re.compile(r"\s*(---[ \t]*\n(?:[ \t]*(?:[\w.-]+[ \t]*:.*|-[ \t].*|#.*)?\n){1,60}?(?:---|\.\.\.)[ \t]*)(?:\n|$)")
@@ -30,7 +33,35 @@ Span = tuple[int, int]
 
 def mark_furniture(pages: Sequence[Page]) -> list[Page]:
     """The pages with `furniture` set from the whole document (see `furniture_spans`)."""
+    if len(pages) == 1 and (printed := printed_pages(pages[0].text)):
+        # one text holding a whole printed manual (nroff's output saved without form feeds): its printed pages
+        # carry the running headers and numbers, so they are read as pages, and the text stays one page
+        text = pages[0].text
+        parts = [Page(number, text[a:b]) for number, (a, b) in enumerate(printed, start=1)]
+        spans = tuple((a + s, a + e) for (a, _), found in zip(printed, furniture_spans(parts), strict=True) for s, e in found)
+        return [replace(pages[0], furniture=spans)]
     return [replace(page, furniture=spans) for page, spans in zip(pages, furniture_spans(pages), strict=True)]
+
+
+def printed_pages(text: str) -> list[Span]:
+    """The (start, end) of each printed page of a text that numbers its pages, each ending in its number alone on a
+    line ("                    7"), the numbers running 1, 2, 3 ... on pages of PRINTED_LINES lines or more; [] for
+    any other text (a numbered list's "1", "2" between paragraphs is not far enough apart)."""
+    numbers = [(m.start(1), m.end(1), int(m.group(1))) for m in NUMBER_LINE.finditer(text)]
+    run: list[tuple[int, int, int]] = []
+    for number in numbers:
+        if run and number[2] != run[-1][2] + 1:
+            if len(run) >= MIN_PAGES:
+                break
+            run = []
+        run.append(number)
+    if len(run) < MIN_PAGES:
+        return []
+    ends = [end for _, end, _ in run]
+    parts = list(zip([0, *ends], [*ends, len(text)], strict=True))
+    if any(text.count("\n", a, b) < PRINTED_LINES for a, b in parts[1:-1]):
+        return []
+    return parts
 
 
 def furniture_spans(pages: Sequence[Page]) -> list[tuple[Span, ...]]:

@@ -84,6 +84,38 @@ def test_bare_page_number_lines(line):
     assert furniture_of([Page(1, f"{line}\nSome prose here.")]) == [[line]]
 
 
+def printed_manual(count: int = 5, lines: int = 24) -> str:
+    """A manual as nroff prints it to plain text with no form feeds (man-db's man-db-manual.txt): each printed page
+    opens with a running header and ends with its number alone on a centred line."""
+    pages = []
+    for n in range(1, count + 1):
+        prose = "\n".join(f"The {WORDS[(n + i) % 16]} entry {i} of part {n} is kept with its records." for i in range(lines))
+        pages.append(f"man-db                     v2.11.2                    2023-01-08\n\n{prose}\n\n"
+                     f"                                   {n}\n\n")
+    return "".join(pages)
+
+
+def test_a_printed_manual_saved_as_one_text_has_its_running_headers_and_page_numbers_as_furniture():
+    """man-db's manual quoted "16" and "man-db v2.11.2 2023-01-08" inside its answers ("It attempts to use NROFF with
+    the following three macro packages: 16"): the text has no form feeds, so it was one page with no edges."""
+    text = printed_manual()
+    page = mark_furniture([Page(1, text)])[0]
+    found = [" ".join(text[s:e].split()) for s, e in page.furniture]
+    assert found.count("man-db v2.11.2 2023-01-08") == 5 and [f for f in found if f.isdigit()] == ["1", "2", "3", "4", "5"]
+    assert len(found) == 10 and page.number == 1  # still one page: nothing else is furniture
+    chunks = Chunker(HashEmbedder(), 200, 20).chunk(DOC, [page])
+    assert chunks and all("v2.11.2" not in c.text and text[c.start:c.end] == c.text for c in chunks)
+    assert not any(line.strip().isdigit() for c in chunks for line in c.text.splitlines())
+
+
+def test_numbers_alone_on_their_lines_are_not_page_numbers_unless_they_end_pages():
+    """A list numbered on lines of their own, or three short pages, is not a printed manual."""
+    listed = "Steps\n\n" + "".join(f"{n}\n\nDo the {WORDS[n]} thing.\n\n" for n in range(1, 8))
+    assert mark_furniture([Page(1, listed)])[0].furniture == ()
+    for text in printed_manual(lines=5), printed_manual(count=3):  # only the text's last line, a page number at its edge
+        assert [text[s:e] for s, e in mark_furniture([Page(1, text)])[0].furniture] == [text.split()[-1]]
+
+
 def test_chunks_leave_furniture_out_and_keep_exact_offsets():
     pages = mark_furniture(book())
     chunks = Chunker(HashEmbedder(), 200, 20).chunk(DOC, pages)
@@ -324,6 +356,40 @@ def test_a_markdown_files_html_comment_is_a_unit_of_its_own():
     text = "### `timeout.close()`\n<!-- YAML\nadded: v0.9.1\n-->\nCancels the timeout."
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         "### `timeout.close()`", "<!-- YAML\nadded: v0.9.1\n-->", "Cancels the timeout."]
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in sentence_spans(text)]
+
+
+def test_a_sentence_goes_on_past_a_displayed_command():
+    """man-db's manual: "... all cat files produced by man will be compressed with" over "     gzip -7c" over "and have
+    a .gz extension appended." was three sentences, the command alone too short to quote, so "Which gzip options
+    are used?" was answered from a table of decompressors."""
+    text = ("man-db compresses cat files by default.  During configuration, all cat files will be compressed with\n\n"
+            "     gzip -7c\n\nand have a .gz extension appended.  If gzip is not found,\n\n     compress -c\n\n"
+            "is used instead.\n\nIf using a Bourne style login shell, the commands\n\n     export MANPATH\n"
+            "     MANPATH=`manpath -q`\n\ncan be added to $HOME/.profile")
+    assert sentences(text) == [
+        "man-db compresses cat files by default.",
+        "During configuration, all cat files will be compressed with\n\n     gzip -7c\n\nand have a .gz extension appended.",
+        "If gzip is not found,\n\n     compress -c\n\nis used instead.",
+        "If using a Bourne style login shell, the commands\n\n     export MANPATH\n     MANPATH=`manpath -q`\n\n"
+        "can be added to $HOME/.profile"]
+
+
+def test_paragraphs_at_one_margin_and_option_lines_stay_apart():
+    """What a displayed line does not join (these hold before the change too, and must after it): a Word list's items,
+    paragraphs at one margin; a man page's option line and its description; a finished sentence and a display."""
+    assert sentences("records under a legal hold\n\nrecords older than 50 years") == [
+        "records under a legal hold", "records older than 50 years"]
+    assert sentences("-i[SUFFIX], --in-place[=SUFFIX]\n\n       edit files in place") == [
+        "-i[SUFFIX], --in-place[=SUFFIX]", "edit files in place"]
+    assert sentences("The tool keeps every copy.\n\n     cp -a src dst")[0] == "The tool keeps every copy."
+    items = ("   (a) You must give any other recipients of the Work or\n       Derivative Works a copy of this License; and\n\n"
+             "   (b) You must cause any modified files to carry notices")  # Apache 2.0's list: each item its own
+    assert sentences(items) == ["(a) You must give any other recipients of the Work or\n       Derivative Works a copy of "
+                                "this License; and", "(b) You must cause any modified files to carry notices"]
 
 
 def test_i_e_and_e_g_never_end_a_sentence():
