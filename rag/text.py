@@ -65,25 +65,34 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
 
 
 def interrupted(text: str, start: int, gap: int, resume: int, end: int) -> bool:
-    """A sentence goes on past the blank line text[gap:resume] around a displayed line, indented apart from the prose:
-    it stops mid-clause before it ("... compressed with" over "     gzip -7c", "... such as" over "     /usr/man"), or
-    goes on in lower case ("the commands" over "     export MANPATH" over "can be added to $HOME/.profile"). Not
-    a Word list's items, which are paragraphs at one margin ("records under a legal hold")."""
+    """A sentence goes on past the blank line text[gap:resume] into or out of a displayed line indented deeper than
+    its prose: it stops mid-clause before it ("... compressed with" over "     gzip -7c", "If gzip is not found," over
+    "     compress -c"), a prose line goes on in lower case into it ("... the commands" over "     export MANPATH"), and
+    the sentence goes on in lower case after it ("can be added to $HOME/.profile"). Not a list's next item, a
+    paragraph at the same margin (a Word list's items), a title over a term ("Completing" over "complete (TAB)")."""
     before, after = text[start:gap].strip(), text[resume:end].lstrip()
-    if not after or before[-1:] in ("", ".", "!", "?", ":", ";") or before.startswith("-") or len(before.split()) < 4:
-        return False  # a sentence's end, or a title or an option's line ("-i[SUFFIX], --in-place[=SUFFIX]")
-    if indent(text, gap - 1) == indent(text, resume) or ITEM_MARK.match(after):
-        return False  # one margin, or the list's next item ("(a) ... a copy of this License; and" over "(b) You must")
-    return after[0].islower() or before[-1] == "," or before.split()[-1].lower() in RUNS_ON
+    if (not after or before[-1:] in ("", ".", "!", "?", ":", ";") or ITEM_MARK.match(before) or ITEM_MARK.match(after)
+            or before.startswith("-") or len(before.split()) < 4):
+        return False  # a sentence's end, an item of a list, a title or an option's line ("-i[SUFFIX], --in-place")
+    inner, outer = indent(text, gap - 1), indent(text, resume)
+    if outer > inner:  # into a display
+        last = text[text.rfind("\n", 0, gap - 1) + 1:gap].split()
+        return (before[-1] == "," or last[-1].lower() in DISPLAY_LEAD
+                or (after[0].islower() and len(last) >= PROSE_WORDS))
+    return outer < inner and after[0].islower() and bool(BLANK_LINE.search(before))  # out of one it went into
 
 
+DISPLAY_LEAD = frozenset({"with", "to", "as", "of", "the", "a", "an", "and", "or", "by", "for", "from", "in", "on", "at",
+                          "into", "onto", "like", "than", "via", "is", "are", "be", "was", "were"})
+PROSE_WORDS = 6  # a line of prose, not a title ("Commands for Manipulating the History")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
 ITEM_MARK = re.compile(r"(?:\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]|[-*+\u2022])\s")  # "(b) ", "2. ", "ii) ", "- ", "• "
 
 
 def indent(text: str, at: int) -> int:
-    """How far the line holding text[at] is indented."""
-    line = text[text.rfind("\n", 0, at) + 1:]
-    return len(line) - len(line.lstrip(" \t"))
+    """How far the line holding text[at] is indented, tabs expanded."""
+    line = text[text.rfind("\n", 0, at) + 1:].split("\n", 1)[0].expandtabs()
+    return len(line) - len(line.lstrip())
 
 
 def line_units(text: str) -> tuple[Spans, Spans]:
@@ -134,14 +143,14 @@ def term_spans(text: str, headings: Spans | None = None, glossary: Spans | None 
 
 
 def displayed(text: str, span: tuple[int, int]) -> bool:
-    """The line is indented deeper than the unfinished sentence before it: a command it displays ("... the commands"
-    over "     export MANPATH"), not a term (a term stands at its description's margin or left of it)."""
+    """The line is indented deeper than the unfinished line of prose before it: a command it displays ("... the
+    commands" over "     export MANPATH"), not a term (a term stands at its description's margin or left of it)."""
     line_start = text.rfind("\n", 0, span[0]) + 1
     before = text[:line_start].rstrip()
-    if not before or finished(before):
-        return False
     previous = before[before.rfind("\n") + 1:]
-    return span[0] - line_start > len(previous) - len(previous.lstrip())
+    if not before or finished(before) or len(previous.split()) < PROSE_WORDS:
+        return False  # a title over its terms ("Completing" over "complete (TAB)")
+    return indent(text, span[0]) > indent(text, len(before) - 1)
 
 
 def text_lines(text: str) -> list[tuple[int, int]]:

@@ -386,6 +386,15 @@ def test_paragraphs_at_one_margin_and_option_lines_stay_apart():
     assert sentences("-i[SUFFIX], --in-place[=SUFFIX]\n\n       edit files in place") == [
         "-i[SUFFIX], --in-place[=SUFFIX]", "edit files in place"]
     assert sentences("The tool keeps every copy.\n\n     cp -a src dst")[0] == "The tool keeps every copy."
+    # bash(1): a subsection's title over its first term stays a title (it was read as prose going on into a display)
+    bash = "   Completing\n       complete (TAB)\n\t      Attempt to perform completion on the text before point."
+    assert sentences(bash) == ["Completing", "complete (TAB)", "Attempt to perform completion on the text before point."]
+    # curl(1): a list's next term, back at a lesser margin (tabs expanded), after a description that went on into none
+    curl = ("\t\t\t     backends (Added in 7.88.0)\n\n\t      content_type   The Content-Type of the document.")
+    assert len(sentences(curl)) == 2
+    # a README's bullet that ends on "it", then a paragraph: "it" is no word a displayed line goes on from
+    readme = ("* if a user exists with an uid outside our range we don't change it\n\n   The following pairs are allocated.")
+    assert len(sentences(readme)) == 2
     items = ("   (a) You must give any other recipients of the Work or\n       Derivative Works a copy of this License; and\n\n"
              "   (b) You must cause any modified files to carry notices")  # Apache 2.0's list: each item its own
     assert sentences(items) == ["(a) You must give any other recipients of the Work or\n       Derivative Works a copy of "
