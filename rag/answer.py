@@ -37,10 +37,14 @@ def search_query(chat: ChatModel, history: Sequence[Turn], question: str) -> str
 
 
 def locate(sentence: str, chunk_text: str) -> tuple[int, int] | None:
-    """Where a quoted sentence sits in the chunk, tolerant of line breaks and spacing."""
+    """Where a quoted sentence sits in the chunk, tolerant of line breaks and spacing. One or two words ("Cancels the
+    timeout." has three; a table's "gz   gzip -dc" may have two) only where they occur once, as a whole."""
     words = [w for w in squash(sentence).split(" ") if w]
-    if len(words) < 3:
+    if not words:
         return None
+    if len(words) < 3:
+        found = list(re.finditer(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)", chunk_text))
+        return found[0].span() if len(found) == 1 else None
     match = re.search(r"\s+".join(re.escape(w) for w in words), chunk_text)
     if match is None and "-" in chunk_text:  # quoted with line-end hyphenation joined ("manip-\nulation")
         match = re.search(r"\s+".join(r"(?:-\s*)?".join(map(re.escape, w)) for w in words), chunk_text)

@@ -24,6 +24,19 @@ def test_citation_narrows_to_the_quoted_sentence_across_line_breaks():
     assert citation.spans == ((citation.start, citation.end),)
 
 
+def test_a_quote_of_one_or_two_words_is_highlighted_where_it_occurs_once():
+    """A table row's quote ("gz   gzip -dc") or a short command was not located at all (three words were needed),
+    so its citation highlighted the whole chunk."""
+    page = "|Extension | Decompressor |\n|gz        | gzip -dc     |\n|Z         | compress -dc |\nEnd of the table."
+    chunk = Chunk("c2", "d2", page, page=1, start=0, end=len(page), title="manual.txt")
+    [citation] = cite("gzip -dc [1]", [Hit(chunk, 1.0)])
+    assert page[citation.start:citation.end] == "gzip -dc"
+    [citation] = cite("-dc [1]", [Hit(chunk, 1.0)])  # twice in the chunk: where is not known
+    assert page[citation.start:citation.end] == page
+    [citation] = cite("gzip [1]", [Hit(chunk, 1.0)])  # once as a word ("gzip" in "gzipped" would not count)
+    assert page[citation.start:citation.end] == "gzip"
+
+
 def test_paraphrase_cites_the_whole_chunk_and_bad_numbers_are_ignored():
     citations = cite("Integers use two's complement [1][7].", [Hit(CHUNK, 1.0)])
     assert [c.n for c in citations] == [1]
