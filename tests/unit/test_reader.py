@@ -799,3 +799,23 @@ def test_a_short_whole_sentence_answers_and_an_html_comment_never_does(reader) -
     quoted = [squash(c.text) for c in reading.answer]
     assert "Cancels the timeout." in quoted and not any("<!--" in q for q in quoted)
     assert all("<!--" not in c.text for c in reading.candidates)
+
+
+RELEASES = ("E2fsprogs 1.47.0 (February 5, 2023)\n===================================\n\nUpdates/Fixes since v1.46.6:\n\n"
+            "Add support for the orphan_file feature, which speeds up workloads that are deleting many files.\n\n"
+            "E2fsprogs 1.46.6 (February 1, 2023)\n===================================\n\nUpdates/Fixes since v1.46.5:\n\n"
+            "Debugfs's ncheck command now allows the inode number to be surrounded by angle brackets.")
+
+
+def test_a_heading_that_dates_a_release_answers_when_it_came_out(reader) -> None:
+    """e2fsprogs' release notes date each release in its heading only; "When did e2fsprogs 1.47.0 come out?" was
+    refused ("no passage gives a date"): a heading is never a candidate. It is one where it holds the date asked for
+    and every number the question states, and it is quoted alone (the sentence before it is another release's)."""
+    reading = reader.read(ChatRequest("When did e2fsprogs 1.47.0 come out?", [hit(RELEASES, 0, "NEWS.txt")]))
+    assert not reading.gate and [c.text for c in reading.answer] == ["E2fsprogs 1.47.0 (February 5, 2023)"]
+    reading = reader.read(ChatRequest("When did e2fsprogs 1.46.6 come out?", [hit(RELEASES, 0, "NEWS.txt")]))
+    assert [c.text for c in reading.answer] == ["E2fsprogs 1.46.6 (February 1, 2023)"]
+    reading = reader.read(ChatRequest("When did e2fsprogs 1.45.0 come out?", [hit(RELEASES, 0, "NEWS.txt")]))
+    assert not any(c.text.startswith("E2fsprogs") for c in reading.candidates)  # another release's date is no answer
+    reading = reader.read(ChatRequest("What does the orphan_file feature speed up?", [hit(RELEASES, 0, "NEWS.txt")]))
+    assert not any(c.text.startswith("E2fsprogs") for c in reading.candidates)  # nor is a heading, asked no date

@@ -39,7 +39,7 @@ from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import DEFINITION, SIGNATURE, STOPWORDS, WORD, content_terms, squash
+from rag.text import DEFINITION, NUMBER, SIGNATURE, STOPWORDS, WORD, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
@@ -296,8 +296,14 @@ class ExtractiveChatModel:
                     continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
                 if p.rule(position):
                     continue  # a rule, or a Markdown file's HTML comment: nothing a reader of the document sees
-                # a table's row is a record, however short ("bold            weight          200")
-                if (start, end) not in headings and (quotable(text) or p.in_table(position)) and key not in seen:
+                # a table's row is a record, however short ("bold            weight          200"); a heading is no
+                # answer, but where it dates what follows it, it answers "when" for the release the question names
+                # ("When did e2fsprogs 1.47.0 come out?": "E2fsprogs 1.47.0 (February 5, 2023)", not "... 1.46.1 ...")
+                heading = (start, end) in headings
+                if heading and not (question.value_needed == "date" and holds_kind(text, "date", question.text)
+                                    and all(n in NUMBER.findall(text) for n in NUMBER.findall(question.text))):
+                    continue
+                if (heading or quotable(text) or p.in_table(position)) and key not in seen:
                     seen.add(key)
                     found.append(Candidate(n, position, start, end, text, p.hit))
         return found
@@ -451,6 +457,8 @@ class ExtractiveChatModel:
         if p.in_table(best.position):  # a table's row under its column names; the rows next to it are other records
             header = p.header(best.position)
             return [as_quoted(p, j) for j in (header, best.position) if j is not None]
+        if p.spans[best.position] in p.headings:  # a heading that dates a release: what comes before is another's
+            return [best]
         opener = p.list_opener(best.position)
         if opener is not None:  # a list's item under the sentence that opens the list: "staff must not:"
             return [as_quoted(p, opener), as_quoted(p, best.position)]
