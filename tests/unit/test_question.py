@@ -130,6 +130,12 @@ def test_the_value_a_question_cannot_be_answered_without() -> None:
     assert holds_kind("Use --xattrs when archiving.", "switch", "Which tar switch keeps attributes?")
     assert not holds_kind("Extended attributes are lost unless kept.", "switch", "Which tar switch keeps attributes?")
     assert not holds_kind("Give --xattrs to keep them.", "switch", "Does the --xattrs switch keep attributes?")
+    # an option named in quotes after the word: e2fsprogs' release notes ("Which mke2fs option skips zeroing the
+    # journal?" had quoted "mke2fs -d" from another note, the only sentence with a dash)
+    asked = "Which mke2fs option skips zeroing the journal and inode tables?"
+    assert holds_kind('Mke2fs now supports the extended option "assume_storage_prezeroed" which causes', "switch", asked)
+    assert holds_kind("Mount it with the options 'noatime,nodiratime' set.", "switch", asked)
+    assert not holds_kind("This option skips zeroing the journal.", "switch", asked)
 
 
 def test_identifiers_are_code_like_tokens() -> None:
