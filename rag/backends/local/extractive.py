@@ -218,6 +218,14 @@ class Reading:
                 f["typed_miss"], f["named"], f["rank"], min(support, 3.0) / 3.0]
 
 
+def dates(heading: str, question: Question) -> bool:
+    """The heading gives the date a "when" question asks, of the release it names: every number the question states
+    is the heading's too ("E2fsprogs 1.47.0 (February 5, 2023)" for "When did e2fsprogs 1.47.0 come out?")."""
+    stated = set(NUMBER.findall(heading))
+    return (question.value_needed == "date" and holds_kind(heading, "date", question.text)
+            and all(n in stated for n in NUMBER.findall(question.text)))
+
+
 def as_quoted(p: Passage, i: int) -> Candidate:
     """Sentence `i` of the passage as it is quoted: its prose, without a Texinfo signature at its head (see `prose`)."""
     start, end = prose(p, i)
@@ -300,8 +308,7 @@ class ExtractiveChatModel:
                 # answer, but where it dates what follows it, it answers "when" for the release the question names
                 # ("When did e2fsprogs 1.47.0 come out?": "E2fsprogs 1.47.0 (February 5, 2023)", not "... 1.46.1 ...")
                 heading = (start, end) in headings
-                if heading and not (question.value_needed == "date" and holds_kind(text, "date", question.text)
-                                    and all(n in NUMBER.findall(text) for n in NUMBER.findall(question.text))):
+                if heading and not dates(text, question):
                     continue
                 if (heading or quotable(text) or p.in_table(position)) and key not in seen:
                     seen.add(key)

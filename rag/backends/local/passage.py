@@ -12,6 +12,7 @@ from typing import Protocol
 from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
 from rag.text import (
+    BLANK_LINE,
     COMMENT,
     LABEL,
     MAN_RUNNING,
@@ -79,7 +80,6 @@ def quotable(text: str) -> bool:
 
 
 SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
-BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass
