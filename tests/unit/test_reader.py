@@ -819,3 +819,22 @@ def test_a_heading_that_dates_a_release_answers_when_it_came_out(reader) -> None
     assert not any(c.text.startswith("E2fsprogs") for c in reading.candidates)  # another release's date is no answer
     reading = reader.read(ChatRequest("What does the orphan_file feature speed up?", [hit(RELEASES, 0, "NEWS.txt")]))
     assert not any(c.text.startswith("E2fsprogs") for c in reading.candidates)  # nor is a heading, asked no date
+
+
+SECTIONS = ("The table below shows the section numbers of the manual followed by the types of pages they contain.\n\n"
+            "|   1    | user executable programs or shell commands           |\n"
+            "|   5    | file formats and conventions eg. /etc/passwd         |\n"
+            "|   8    | system administration commands                       |\n")
+GLOSSARY = ("Glossary\n\nmanual page\n     A file containing descriptions related to the use of a function or program.\n\n"
+            "section\n     Each manual page hierarchy is divided into sections, each section having its own directory.\n")
+
+
+def test_the_kind_of_thing_asked_for_does_not_name_a_glossary_entry(reader) -> None:
+    """man-db's manual has a glossary with a "section" entry: "Which section holds the commands meant for system
+    administrators?" was then read as about that entry, so the table row that answers ("8 | system administration
+    commands") could not answer, and the question was refused. "Which section" asks for a section."""
+    hits = [hit(SECTIONS, 0, "man-db-manual.txt"), hit(GLOSSARY, 1, "man-db-manual.txt")]
+    reading = reader.read(ChatRequest("Which section holds the commands meant for system administrators?", hits))
+    assert not reading.named_entries and reading.answer[-1].text.startswith("|   8")
+    reading = reader.read(ChatRequest("How is each section organised on disk?", hits))  # the entry, named as a subject
+    assert list(reading.named_entries.values()) == ["section"]

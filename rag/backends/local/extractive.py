@@ -130,8 +130,10 @@ class Reading:
         for n, p in self.passages.items():
             for position, span in enumerate(p.spans):
                 term = words_of(p.text[span[0]:span[1]])
-                if span in p.terms and term and not set(term.split()) <= STOPWORDS and says(asked, term):
-                    found[(n, position)] = term
+                if (span in p.terms and term and not set(term.split()) <= STOPWORDS and says(asked, term)
+                        and not says(asked, f"which {term}") and not says(asked, f"what {term}")):
+                    found[(n, position)] = term  # not the kind of thing asked for: "Which section holds ...?" asks
+                    # for a section, and is not about a glossary's "section" entry
         return found
 
     @functools.cached_property
