@@ -90,8 +90,10 @@ ITEM_MARK = re.compile(r"(?:\(?(?:[a-z]|[ivx]{1,4}|\d{1,2})[.)]|[-*+\u2022])\s")
 
 
 def indent(text: str, at: int) -> int:
-    """How far the line holding text[at] is indented, tabs expanded."""
-    line = text[text.rfind("\n", 0, at) + 1:].split("\n", 1)[0].expandtabs()
+    """How far the line holding text[at] is indented, tabs expanded (the line alone is read: this runs for every blank
+    line of every text)."""
+    end = text.find("\n", at)
+    line = text[text.rfind("\n", 0, at) + 1:end if end >= 0 else len(text)].expandtabs()
     return len(line) - len(line.lstrip())
 
 
@@ -145,12 +147,13 @@ def term_spans(text: str, headings: Spans | None = None, glossary: Spans | None 
 def displayed(text: str, span: tuple[int, int]) -> bool:
     """The line is indented deeper than the unfinished line of prose before it: a command it displays ("... the
     commands" over "     export MANPATH"), not a term (a term stands at its description's margin or left of it)."""
-    line_start = text.rfind("\n", 0, span[0]) + 1
-    before = text[:line_start].rstrip()
-    previous = before[before.rfind("\n") + 1:]
-    if not before or finished(before) or len(previous.split()) < PROSE_WORDS:
+    last = text.rfind("\n", 0, span[0])  # the end of the line before, then of the last one with something on it
+    while last > 0 and text[last - 1].isspace():
+        last -= 1
+    previous = text[text.rfind("\n", 0, last) + 1:last] if last > 0 else ""
+    if not previous.strip() or finished(previous) or len(previous.split()) < PROSE_WORDS:
         return False  # a title over its terms ("Completing" over "complete (TAB)")
-    return indent(text, span[0]) > indent(text, len(before) - 1)
+    return indent(text, span[0]) > indent(text, last - 1)
 
 
 def text_lines(text: str) -> list[tuple[int, int]]:
