@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-# a sentence ends at end punctuation before a capital (not after "i.e." or "e.g."), a blank line, a list item's bullet,
-# or a Markdown code fence ("```{note}", "```"): the fence's line is left out of both sentences
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=\s*[-*•\u2022]\s)|"
-                          r"(?m:^)[ \t]*```[^\n]*")
+# a sentence ends at end punctuation before a capital (not after "i.e." or "e.g."), or before a lower-case word two
+# spaces on, as typed text and nroff set a sentence's end ("... the dpkg status lock.  dpkg (and dpkg-query) reads ..."),
+# a blank line, a list item's bullet, or a Markdown code fence ("```{note}", "```"): the fence's line is left out of both
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)[\"')\]]*(?:\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[ \t]{2,}(?=[a-z]))|"
+                          r"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:^)[ \t]*```[^\n]*")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 LABEL = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,3})*\.|[a-z]\.|[ivx]{1,4}\.)\s*")  # a clause's or an item's number alone

@@ -409,6 +409,21 @@ def test_i_e_and_e_g_never_end_a_sentence():
         'The message it gives, i.e. "Initial commit", was hard.', "Use a tool, e.g. Ninja or Make.", "It ends here."]
 
 
+
+def test_two_spaces_after_a_full_stop_end_a_sentence_before_a_lower_case_word():
+    """dpkg's triggers spec, typed with two spaces after a sentence: "... take out the dpkg status lock.  dpkg (and
+    dpkg-query) reads triggers/Unincorp ..." was one sentence, so "What does dpkg-trigger print?" quoted both, and
+    nroff sets man pages the same way ("... the GNU version of df.  df displays ..."). Not after an abbreviation, a
+    number ("1.1.  man-db", a section's), an ellipsis or a command named "." ("retained when .  completes")."""
+    text = "It takes the status lock.  dpkg (and dpkg-query) reads it.  Then it ends."
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "It takes the status lock.", "dpkg (and dpkg-query) reads it.", "Then it ends."]
+    for one in ("Program names in bold, eg.  man, etc.  and more.", "See section 1.1.  man-db is the package.",
+                "Of the form name=(value1 ...  valuen) here.", "The trap is retained when .  completes.",
+                "One space. then lower case"):
+        assert len(sentence_spans(one)) == 1, one
+
+
 def test_a_formats_placeholders_are_terms_over_what_they_stand_for():
     """Ninja's manual lists NINJA_STATUS's placeholders as "%e" over "Elapsed time in seconds."; the placeholder was
     read into the description before it."""
