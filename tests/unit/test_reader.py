@@ -57,6 +57,20 @@ def test_a_number_question_is_answered_by_the_sentence_with_the_number(reader) -
     assert 0.0 < assessment.confidence <= 1.0
 
 
+def test_the_head_of_a_sentence_the_chunks_end_cut_is_never_quoted(reader) -> None:
+    """git-subtree's manual: a chunk ended on "... are guaranteed to be identical (i.e. to produce the same commit IDs)
+    as long as the", and the reader quoted it, alone and as the end of a window. A chunk that ends on a whole
+    sentence, or on a line of its own (a command), keeps it."""
+    cut = ("After splitting, one commit ID is printed to stdout. This corresponds to the HEAD of the new tree. "
+           "Repeated splits of the same history are guaranteed to be identical as long as the")
+    text, _ = answer(reader, "What does a successful split print?", cut)
+    assert "commit ID is printed to stdout" in text and "as long as the" not in text
+    read = passages([hit(cut)])[1]
+    assert read.fragment(len(read.spans) - 1) and not read.fragment(0)
+    whole = passages([hit("After splitting, one commit ID is printed to stdout. Then push it with\n\n$ git push")])[1]
+    assert not any(whole.fragment(i) for i in range(len(whole.spans)))
+
+
 def test_a_dangling_sentence_is_quoted_with_the_one_before(reader) -> None:
     text, _ = answer(reader, "Which file replaced the old list of type patterns, and why?", GLOB_FILE)
     if text.startswith(NOT_FOUND):

@@ -50,6 +50,9 @@ BULLET = re.compile(r"[-*\u2022][ \t]")  # a list item's bullet: "- ", "* ", "�
 ROW_CELLS = re.compile(r"\S[ \t]+\|[ \t]+\S")
 CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
                        r"had|must|should|shall|will|would|can|could|may|might|not)\s")
+# ... and how the head of a sentence the chunk's end cut ends: on one of those words, bar a clause list's "; and",
+# "or" ("(a) You must give ... a copy of this License; and")
+CUT_OFF = re.compile(r"\w\s" + CONTINUES.pattern.removesuffix(r"\s").replace("and|or|nor|", "") + "$")
 
 
 def opens_list(text: str) -> bool:
@@ -97,11 +100,15 @@ class Passage:
         return self.text[self.spans[i][0]:self.spans[i][1]] if 0 <= i < len(self.spans) else ""
 
     def fragment(self, i: int) -> bool:
-        """Sentence `i` is the tail of one the chunk boundary cut ("...SIZE];'). ASN1_MAX..."), not a
-        sentence, list item or option line that starts the chunk ("• A magic-deleteall element ...",
-        "gunzip can currently decompress ...")."""
-        first = self.sentence(i)
-        return i == 0 and self.hit.chunk.start > 0 and bool(CUT.match(first) or CONTINUES.match(first))
+        """Sentence `i` is a piece of one a chunk boundary cut: the tail that starts the chunk ("...SIZE];').
+        ASN1_MAX..."), not a sentence, list item or option line that starts it ("• A magic-deleteall element ...",
+        "gunzip can currently decompress ..."), or the head that ends it mid-clause ("Repeated splits ... are
+        guaranteed to be identical ... as long as the")."""
+        text = self.sentence(i)
+        if i == 0 and self.hit.chunk.start > 0 and (CUT.match(text) or CONTINUES.match(text)):
+            return True
+        return (i == len(self.spans) - 1 and self.spans[i] not in self.headings and self.spans[i] not in self.terms
+                and CUT_OFF.search(text) is not None)
 
     def gap(self, i: int) -> str:
         """The white space between sentence `i` and the one before it ("" before the first)."""
