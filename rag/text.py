@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-# a sentence ends at end punctuation before a capital (not after "i.e." or "e.g."), or before a lower-case word two
-# spaces on, as typed text and nroff set a sentence's end ("... the dpkg status lock.  dpkg (and dpkg-query) reads ..."),
-# a blank line, a list item's bullet, or a Markdown code fence ("```{note}", "```"): the fence's line is left out of both
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)[\"')\]]*(?:\s+(?=[\"'(\[]?[A-Z0-9])|(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[ \t]{2,}(?=[a-z]))|"
+# a sentence ends at end punctuation (with the quote or parenthesis it closes) before a capital (not after "i.e." or
+# "e.g."), or before a lower-case word two spaces on, as typed text and nroff set a sentence's end ("... the dpkg status
+# lock.  dpkg (and dpkg-query) reads ..."), at a blank line, a list item's bullet, or a Markdown code fence ("```{note}",
+# "```"): the fence's line is left out of both
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|"
+                          r"(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[\"')\]]*[ \t]{2,}(?=[a-z]))|"
                           r"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:^)[ \t]*```[^\n]*")
+CLOSERS = "\"')]"  # what may close a sentence after its full stop
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 LABEL = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,3})*\.|[a-z]\.|[ivx]{1,4}\.)\s*")  # a clause's or an item's number alone
@@ -50,7 +53,8 @@ def _sentences(text: str, start: int, end: int, max_chars: int) -> list[tuple[in
     for match in SENTENCE_END.finditer(text, start, end):
         if match.group().isspace() and interrupted(text, start, match.start(), match.end(), end):
             continue  # a blank line around a displayed command, inside its sentence
-        spans.append((start, match.start()))
+        closers = len(match.group()) - len(match.group().lstrip(CLOSERS))  # '... in this way.)': its parenthesis too
+        spans.append((start, match.start() + closers))
         start = match.end()
     spans.append((start, end))
     out = []

@@ -424,6 +424,15 @@ def test_two_spaces_after_a_full_stop_end_a_sentence_before_a_lower_case_word():
         assert len(sentence_spans(one)) == 1, one
 
 
+def test_a_sentence_keeps_the_parenthesis_or_quote_its_full_stop_closes():
+    """"(If <T> chooses, explicit trigger activation ... in this way.)" was quoted without its ")", and "grep
+    [OPTION...]" as "grep [OPTION..."; gzip's "(On some systems ... link to compress.)  zcat uncompresses ..." was one
+    sentence."""
+    text = '(If T chooses, it need not.) Then "go here." See grep [OPTION...] Now (compress.)  zcat runs.'
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "(If T chooses, it need not.)", 'Then "go here."', "See grep [OPTION...]", "Now (compress.)", "zcat runs."]
+
+
 def test_a_formats_placeholders_are_terms_over_what_they_stand_for():
     """Ninja's manual lists NINJA_STATUS's placeholders as "%e" over "Elapsed time in seconds."; the placeholder was
     read into the description before it."""
