@@ -39,7 +39,7 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
     headings, terms = units if units is not None else line_units(text)
     spans, cursor = [], 0
     marked = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
-    marked += [m.span() for m in COMMENT.finditer(text)]
+    marked += [m.span() for m in COMMENT.finditer(text)] + [m.span(1) for m in LINK_DEFINITION.finditer(text)]
     for start, end in sorted(set(headings + terms + marked + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
@@ -209,6 +209,10 @@ MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
 RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+)[ \t]*$", re.MULTILINE)
 # an HTML or XML comment (a Markdown file's "<!-- YAML added: v0.9.1 -->"): a rendered page never shows it
 COMMENT = re.compile(r"<!--[\s\S]*?-->")
+# a Markdown link's reference definition ("[`setTimeout()`]: #settimeoutcallback-delay-args", "[Event Loop]:
+# https://nodejs.org/... "title""), a line of its own that a rendered page never shows either (not a footnote, "[^1]: ...")
+LINK_DEFINITION = re.compile(r"^[ \t]{0,3}(\[[^\]\n^][^\]\n]*\]:[ \t]*<?[^\s>]+>?"
+                             r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?)[ \t]*$", re.MULTILINE)
 UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",

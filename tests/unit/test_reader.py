@@ -815,6 +815,31 @@ def test_a_short_whole_sentence_answers_and_an_html_comment_never_does(reader) -
     assert all("<!--" not in c.text for c in reading.candidates)
 
 
+TIMERS = ("### `setInterval(callback[, delay])`\n\n* `delay` {number} The number of milliseconds to wait before calling "
+          "the\n  `callback`. **Default:** `1`.\n\nSchedules repeated execution of `callback` every `delay` milliseconds."
+          "\n\n### `setTimeout(callback[, delay])`\n\n* `delay` {number} The number of milliseconds to wait before "
+          "calling the\n  `callback`. **Default:** `1`.\n\nSchedules execution of a one-time `callback` after `delay` "
+          "milliseconds.\n\n### `scheduler.wait(delay)`\n\nCalling `scheduler.wait(delay)` is equivalent to calling "
+          "`setTimeout(delay, undefined)`.\n\n```mjs\nimport { scheduler } from 'node:timers/promises';\n\n"
+          "await scheduler.wait(1000); // Wait one second before continuing\n```\n\nThe API is accessible via:\n\n"
+          "```cjs\nconst timers = require('node:timers/promises');\n```\n\n[`setTimeout()`]: #settimeoutcallback-delay\n"
+          "[Event Loop]: https://nodejs.org/en/docs/guides/event-loop-timers-and-nexttick/ \"The loop\"\n")
+
+
+def test_a_markdown_files_code_and_link_definitions_are_no_answers_of_their_own(reader) -> None:
+    """Node.js's API reference: "What is scheduler.wait the same as?" was answered with the code block under the
+    sentence that answers ("await scheduler.wait(1000); // Wait one second ..."), and a trap with the file's link
+    reference definitions ("[`clearTimeout()`]: #cleartimeouttimeout ..."), which a rendered page never shows. A
+    block's code is quoted under the sentence that introduces it."""
+    reading = reader.read(ChatRequest("What is scheduler.wait the same as?", [hit(TIMERS, 0, "timers.md")]))
+    assert "is equivalent to calling" in reading.answer[0].text
+    assert not any("await" in c.text or "]: " in c.text for c in reading.candidates)
+    assert [c.text for c in reading.answer if "await" in c.text] == []  # nor read into after another sentence
+    reading = reader.read(ChatRequest("How is the timers promises API accessible?", [hit(TIMERS, 0, "timers.md")]))
+    assert [squash(c.text) for c in reading.answer][:2] == [
+        "The API is accessible via:", "const timers = require('node:timers/promises');"]
+
+
 RELEASES = ("E2fsprogs 1.47.0 (February 5, 2023)\n===================================\n\nUpdates/Fixes since v1.46.6:\n\n"
             "Add support for the orphan_file feature, which speeds up workloads that are deleting many files.\n\n"
             "E2fsprogs 1.46.6 (February 1, 2023)\n===================================\n\nUpdates/Fixes since v1.46.5:\n\n"

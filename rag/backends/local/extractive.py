@@ -306,6 +306,8 @@ class ExtractiveChatModel:
                     continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
                 if p.rule(position):
                     continue  # a rule, or a Markdown file's HTML comment: nothing a reader of the document sees
+                if p.code(position):
+                    continue  # a fenced code block's line answers only under the sentence that introduces it
                 # a table's row is a record, however short ("bold            weight          200"); a heading is no
                 # answer, but where it dates what follows it, it answers "when" for the release the question names
                 # ("When did e2fsprogs 1.47.0 come out?": "E2fsprogs 1.47.0 (February 5, 2023)", not "... 1.46.1 ...")
@@ -487,11 +489,13 @@ class ExtractiveChatModel:
                 positions.remove(best.position - 1)  # the last item of a list before it: another subject
         item = p.item_start(best.position) is not None  # a list's item: the items either side are other records
 
+        introduces = opens_list(best.text)
+
         def neighbour(i: int) -> bool:  # a sentence of this passage that may join the best one (not only a signature,
             # nor the number of the next clause: "2." of "2. You may modify ...", split off as a sentence of its own,
-            # nor a title's underline)
+            # nor a title's underline, nor a code block's line but under the sentence that introduces the block)
             return (0 <= i <= last and p.spans[i] not in headings and not p.fragment(i) and prose(p, i)[0] < p.spans[i][1]
-                    and not p.label(i) and not p.rule(i))
+                    and not p.label(i) and not p.rule(i) and (introduces or not p.code(i)))
 
         answered = reading.holds_value(best)
 

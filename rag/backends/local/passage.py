@@ -15,6 +15,7 @@ from rag.text import (
     BLANK_LINE,
     COMMENT,
     LABEL,
+    LINK_DEFINITION,
     MAN_RUNNING,
     RULE,
     TABLE_CELLS,
@@ -82,6 +83,9 @@ def quotable(text: str) -> bool:
     return (words >= MIN_WORDS or sentence) and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
 
 
+FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
+
+
 SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
 
 
@@ -131,6 +135,28 @@ class Passage:
     @functools.cached_property
     def widest_line(self) -> int:
         return max(len(line) for line in self.text.split("\n"))
+
+    @functools.cached_property
+    def code_blocks(self) -> list[tuple[int, int]]:
+        """The text between a Markdown file's code fences. A fence that names a language opens a block; a bare one
+        closes the open block, or opens one, but where it is the chunk's first and no bare fence follows to close
+        it: the chunk started inside that block. A chunk may end inside one too."""
+        fences, blocks, opened = list(FENCE.finditer(self.text)), [], None
+        for k, fence in enumerate(fences):
+            bare = not fence.group(1).strip()
+            if opened is not None:
+                blocks.append((opened, fence.start()))
+                opened = None
+            elif bare and k == 0 and (k + 1 == len(fences) or fences[k + 1].group(1).strip()):
+                blocks.append((0, fence.start()))
+            else:
+                opened = fence.end()
+        return blocks + ([(opened, len(self.text))] if opened is not None else [])
+
+    def code(self, i: int) -> bool:
+        """Sentence `i` is a line of a fenced code block."""
+        start = self.spans[i][0]
+        return any(a <= start < b for a, b in self.code_blocks)
 
     def term(self, i: int) -> str:
         """The option line sentence `i` describes, where a manual page sets it on a line of its own above the
@@ -189,9 +215,10 @@ class Passage:
         return ROW_CELLS.search(sentence) is not None or ("\n" not in sentence and len(cell_starts(sentence)) >= TABLE_CELLS)
 
     def rule(self, i: int) -> bool:
-        """Sentence `i` is a rule (a title's underline or a table's border, "----------------") or a Markdown file's
-        HTML comment, which a reader of the rendered file never sees: never quoted."""
-        return RULE.fullmatch(self.sentence(i)) is not None or COMMENT.fullmatch(self.sentence(i)) is not None
+        """Sentence `i` is a rule (a title's underline or a table's border, "----------------"), a Markdown file's
+        HTML comment or link reference definition, which a reader of the rendered file never sees: never quoted."""
+        sentence = self.sentence(i)
+        return any(unseen.fullmatch(sentence) is not None for unseen in (RULE, COMMENT, LINK_DEFINITION))
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
