@@ -840,6 +840,15 @@ def test_a_markdown_files_code_and_link_definitions_are_no_answers_of_their_own(
         "The API is accessible via:", "const timers = require('node:timers/promises');"]
 
 
+def test_a_sentence_a_document_repeats_under_another_heading_is_read_under_each(reader) -> None:
+    """An API reference describes `delay` alike under setInterval and setTimeout: the second was dropped as a repeat,
+    so "What is the default delay for setTimeout?" could only be answered by setInterval's, which does not name
+    setTimeout, and was refused."""
+    reading = reader.read(ChatRequest("What is the default delay for setTimeout?", [hit(TIMERS, 0, "timers.md")]))
+    assert not reading.gate and "**Default:** `1`" in reading.answer[0].text
+    assert reading.passages[1].heading_before(reading.answer[0].start).startswith("### `setTimeout")
+
+
 RELEASES = ("E2fsprogs 1.47.0 (February 5, 2023)\n===================================\n\nUpdates/Fixes since v1.46.6:\n\n"
             "Add support for the orphan_file feature, which speeds up workloads that are deleting many files.\n\n"
             "E2fsprogs 1.46.6 (February 1, 2023)\n===================================\n\nUpdates/Fixes since v1.46.5:\n\n"

@@ -290,7 +290,11 @@ class ExtractiveChatModel:
 
     # --- reading
     def candidates(self, question: Question, read: dict[int, Passage]) -> list[Candidate]:
-        found, seen = [], set()
+        found, seen = [], {}  # a sentence's text -> the headings it was found under
+
+        def names(heading: str) -> bool:
+            return any(mentions(heading.lower(), i) for i in question.identifiers)
+
         for n, p in read.items():
             headings = set(p.headings)
             for position, (start, end) in enumerate(p.spans):
@@ -314,8 +318,13 @@ class ExtractiveChatModel:
                 heading = (start, end) in headings
                 if heading and not dates(text, question):
                     continue
-                if (heading or quotable(text) or p.in_table(position)) and key not in seen:
-                    seen.add(key)
+                # a sentence found twice is read once, but again where its document repeats it under a heading that
+                # names what the question asks and the first's does not (an API reference's "* `delay` {number} The
+                # number of milliseconds ..." under setInterval, then setTimeout, for "... delay for setTimeout?")
+                under = p.heading_before(start)
+                again = key in seen and not (names(under) and not any(names(h) for h in seen[key]))
+                if (heading or quotable(text) or p.in_table(position)) and not again:
+                    seen.setdefault(key, []).append(under)
                     found.append(Candidate(n, position, start, end, text, p.hit))
         return found
 
@@ -569,9 +578,10 @@ class ExtractiveChatModel:
         if not self.runner_up or not reading.answer:
             return []
         quoted = {(c.source, c.position) for c in reading.answer}
+        said = {squash(c.text).lower() for c in reading.answer}  # a sentence repeated under another heading: once
         best = reading.candidates[0].probability
         for c in reading.candidates[1:]:
-            if (c.source, c.position) not in quoted and self.can_answer(reading, c):
+            if (c.source, c.position) not in quoted and squash(c.text).lower() not in said and self.can_answer(reading, c):
                 if c.probability < self.runner_up * best:
                     return []
                 p = reading.passages[c.source]
