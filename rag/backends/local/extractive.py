@@ -309,7 +309,7 @@ class ExtractiveChatModel:
                 if asks(text):
                     continue  # a question the document asks (an FAQ's "Who approves my claim?") answers nothing
                 if p.rule(position):
-                    continue  # a rule, or a Markdown file's HTML comment: nothing a reader of the document sees
+                    continue  # a rule, a Markdown file's HTML comment or link definition: nothing its reader sees
                 if p.code(position):
                     continue  # a fenced code block's line answers only under the sentence that introduces it
                 # a table's row is a record, however short ("bold            weight          200"); a heading is no

@@ -54,6 +54,7 @@ CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|th
 # ... and how the head of a sentence the chunk's end cut ends: on one of those words, bar a clause list's "; and",
 # "or" ("(a) You must give ... a copy of this License; and")
 CUT_OFF = re.compile(r"\w\s" + CONTINUES.pattern.removesuffix(r"\s").replace("and|or|nor|", "") + "$")
+FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
 
 
 def opens_list(text: str) -> bool:
@@ -81,9 +82,6 @@ def quotable(text: str) -> bool:
     words = len(text.split())
     sentence = words == MIN_WORDS - 1 and text.strip()[:1].isupper() and text.rstrip()[-1:] == "."  # "Cancels the timeout."
     return (words >= MIN_WORDS or sentence) and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
-
-
-FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
 
 
 SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
