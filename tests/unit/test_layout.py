@@ -607,3 +607,17 @@ def test_search_and_embeddings_read_joined_words_and_chunks_stay_verbatim(settin
     assert "guide\nThe library handles DER manipulation of records." in embedder.texts  # the chunk, named
     assert "guide: The library handles DER manipulation of records." in embedder.texts  # its one sentence
     assert not any("Field guide" in text for text in embedder.texts)
+
+
+CHANGELOG = ("gzip (1.12-1) sid; urgency=high\n\n  * new upstream release\n    - zgrep: fix arbitrary-file-write "
+             "vulnerability\n      address CVE-2022-1271 (closes: #1009168)\n\n -- Milan Kupcevic <milan@debian.org>  "
+             "Sat, 09 Apr 2022 22:22:26 -0400\n\ngzip (1.10-1) unstable; urgency=medium\n\n  * new upstream version, "
+             "closes: #925554\n\n -- Bdale Garbee <bdale@gag.com>  Tue, 25 Feb 2020 14:56:28 -0700\n")
+
+
+def test_a_debian_changelogs_entry_line_is_a_heading():
+    """gzip's Debian changelog: "gzip (1.12-1) sid; urgency=high" was read as a sentence, so quotes ran from one
+    entry's trailer into the next entry's first line, and no change knew the version it belongs to."""
+    assert [CHANGELOG[s:e] for s, e in heading_spans(CHANGELOG)] == [
+        "gzip (1.12-1) sid; urgency=high", "gzip (1.10-1) unstable; urgency=medium"]
+    assert heading_spans("x (1) a; b\n\nprintf(\"%d\", n); urgency = 1;\n") == []

@@ -217,3 +217,12 @@ def test_a_manual_pages_file_names_its_program() -> None:
     assert manual_page("tail.1.txt") == "tail" and manual_page("sshd.8") == "sshd" and manual_page("dbus-run-session.1.txt") == "dbus-run-session"
     assert manual_page("report.2024.txt") is None and manual_page("openssl.1ssl") == "openssl"
     assert manual_page("GPL-3.txt") is None and manual_page("libtasn1.pdf") is None and manual_page("MPL-2.0.docx") is None
+
+
+def test_a_package_version_with_its_revision_is_an_identifier_the_answer_must_hold() -> None:
+    """A Debian changelog's entries are told apart by their versions: "Which CVE was fixed in gzip 1.12-1?" was
+    answered with another entry's CVE. A version with its revision is as specific as a code name; a bare version
+    ("GPL 2.0") is not required, since a text may not repeat it."""
+    assert read_question("Which CVE was fixed in gzip 1.12-1?").required([]) == ["1.12-1"]
+    assert read_question("Who uploaded gzip 1.3.12-3.2?").required([]) == ["1.3.12-3.2"]
+    assert read_question("What changed in version 2.0 of the GPL?").required([]) == []

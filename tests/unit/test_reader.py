@@ -849,6 +849,21 @@ def test_a_sentence_a_document_repeats_under_another_heading_is_read_under_each(
     assert reading.passages[1].heading_before(reading.answer[0].start).startswith("### `setTimeout")
 
 
+def test_a_changelog_entrys_change_answers_for_its_own_version_only(reader) -> None:
+    """gzip's Debian changelog: "Which CVE was fixed in gzip 1.12-1?" was answered with the CVE another entry fixed,
+    and "... in gzip 1.10-1?" (an entry that fixes none) with 1.12-1's."""
+    from tests.unit.test_layout import CHANGELOG
+
+    older = ("gzip (1.3.12-9) unstable; urgency=high\n\n  * fix applied for CVE-2010-0001 which identified an integer "
+             "underflow when decompressing files.\n\n -- Bdale Garbee <bdale@gag.com>  Wed, 20 Jan 2010 11:40:00 -0700\n")
+    hits = [hit(older, 0, "changelog.Debian"), hit(CHANGELOG, 1, "changelog.Debian")]
+    reading = reader.read(ChatRequest("Which CVE was fixed in gzip 1.12-1?", hits))
+    assert "CVE-2022-1271" in " ".join(c.text for c in reading.answer)
+    assert all("CVE-2010" not in c.text for c in reading.answer)
+    parts = list(reader.stream(ChatRequest("Which CVE was fixed in gzip 1.10-1?", hits)))
+    assert "CVE" not in "".join(p for p in parts if isinstance(p, str))
+
+
 RELEASES = ("E2fsprogs 1.47.0 (February 5, 2023)\n===================================\n\nUpdates/Fixes since v1.46.6:\n\n"
             "Add support for the orphan_file feature, which speeds up workloads that are deleting many files.\n\n"
             "E2fsprogs 1.46.6 (February 1, 2023)\n===================================\n\nUpdates/Fixes since v1.46.5:\n\n"

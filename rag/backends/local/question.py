@@ -95,7 +95,8 @@ KINDS = tuple(kind for kind, _ in KIND_PATTERNS)
 TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence should hold a typed value
 VALUE_KINDS = ("number", "version", "date")  # ... and must: no number, no answer to "how many"
 ASKS_SWITCH = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:option|flag|switch)(?:es|s)?\b", re.IGNORECASE)
-IDENTIFIER = re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
+IDENTIFIER = re.compile(r"\b\d+(?:\.\d+)+-\d+(?:\.\d+)*\b|"  # a package's version with its revision: "1.12-1"
+                        r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b|(?<![\w%])%[A-Za-z%](?!\w)")  # "%e": a format's placeholder
 # a document's kind, which a question names it by ("the ls man page", "the retention policy", "the expenses FAQ")
 KINDS_OF_DOCUMENT = r"licen[cs]e|manual|spec(?:ification)?|policy|guide|handbook|faq|readme"
