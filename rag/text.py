@@ -9,10 +9,11 @@ from collections.abc import Sequence
 # "e.g."), or before a lower-case word two spaces on, as typed text and nroff set a sentence's end ("... the dpkg status
 # lock.  dpkg (and dpkg-query) reads ..."), at a blank line, a list item's bullet, or a Markdown code fence ("```{note}",
 # "```"): the fence's line is left out of both
-SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?:[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])|"
-                          r"(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[\"')\]]*[ \t]{2,}(?=[a-z]))|"
-                          r"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:^)[ \t]*```[^\n]*")
 CLOSERS = "\"')]"  # what may close a sentence after its full stop
+FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
+SENTENCE_END = re.compile(rf"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?:[{re.escape(CLOSERS)}]*\s+(?=[\"'(\[]?[A-Z0-9])|"
+                          rf"(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[{re.escape(CLOSERS)}]*[ \t]{{2,}}(?=[a-z]))|"
+                          rf"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:{FENCE.pattern})")
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 LABEL = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,3})*\.|[a-z]\.|[ivx]{1,4}\.)\s*")  # a clause's or an item's number alone

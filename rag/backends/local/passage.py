@@ -14,6 +14,7 @@ from rag.guard import FLAG, looks_like_injection
 from rag.text import (
     BLANK_LINE,
     COMMENT,
+    FENCE,
     LABEL,
     LINK_DEFINITION,
     MAN_RUNNING,
@@ -49,12 +50,12 @@ BULLET = re.compile(r"[-*\u2022][ \t]")  # a list item's bullet: "- ", "* ", "â€
 # cells of a table row, as the DOCX parser joins them ("CCTV footage | 30 days"), or as a Markdown table pads them
 # ("| Linux            | GCC >= 10.1   |"; its "| ----- | --- |" line under the column names is one too)
 ROW_CELLS = re.compile(r"\S[ \t]+\|[ \t]+\S")
-CONTINUES = re.compile(r"(?:of|and|or|nor|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|"
-                       r"had|must|should|shall|will|would|can|could|may|might|not)\s")
-# ... and how the head of a sentence the chunk's end cut ends: on one of those words, bar a clause list's "; and",
-# "or" ("(a) You must give ... a copy of this License; and")
-CUT_OFF = re.compile(r"\w\s" + CONTINUES.pattern.removesuffix(r"\s").replace("and|or|nor|", "") + "$")
-FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
+JOINS = "and|or|nor"  # a clause list's last item may end on one: "(a) You must give ... a copy of this License; and"
+OPEN = ("of|to|by|with|for|from|in|on|into|than|the|a|an|is|are|be|was|were|been|has|have|had|must|should|shall|will|"
+        "would|can|could|may|might|not")  # a clause that stops on one of these goes on
+CONTINUES = re.compile(rf"(?:{JOINS}|{OPEN})\s")
+# ... and how the head of a sentence the chunk's end cut ends: on one of those words, bar a clause list's "; and"
+CUT_OFF = re.compile(rf"\w\s(?:{OPEN})$")
 
 
 def opens_list(text: str) -> bool:
