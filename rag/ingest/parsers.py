@@ -203,14 +203,14 @@ def decode_text(data: bytes) -> str | None:
                 return data.decode(encoding)
             except UnicodeDecodeError:
                 return None
-    if b"\x00" in data:
-        return None
     for encoding in ("utf-8", "cp1252", "latin-1"):
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
+    # a trace of control characters is text (an Info manual's node separators "\x1f" and index markers "\x00\x08");
+    # UTF-16 without a BOM or a program is a NUL every few bytes
     controls = sum(1 for ch in text[:65536] if ord(ch) < 32 and ch not in "\t\n\r\f\v\x1b\x08")
     return None if controls > max(8, len(text[:65536]) // 100) else text
 
@@ -253,7 +253,7 @@ class TxtParser:
         text = decode_text(data)
         if text is None:
             raise InvalidDocument("This file contains binary data, not text. Upload a PDF, DOCX or plain-text file.")
-        text = terminal_text(text.replace("\r\n", "\n").replace("\r", "\n"))
+        text = terminal_text(text.replace("\r\n", "\n").replace("\r", "\n")).replace("\x00", "")
         if not text.strip():
             raise InvalidDocument("The file contains only white space.")
         pages = [p for p in text.split("\f")] if "\f" in text else [text]

@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 
+from rag.errors import InvalidDocument
 from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
 from rag.ingest.pipeline import Ingestor
 from rag.ingest.validate import detect_kind
@@ -186,3 +187,20 @@ class TestTxtParser(ParserContract):
                 b"see \x1b]8;;https://example.org\x1b\\the site\x1b]8;;\x1b\\.")
         assert [p.text for p in parser.parse(data)] == ["man-db uses gdbm\n \u2022 bold and u\nsee the site."]
         assert [p.text for p in parser.parse(b"a\\b and \\x1b stay as typed")] == ["a\\b and \\x1b stay as typed"]
+
+    def test_an_info_manual_is_text(self, parser):
+        """An Info manual (grep.info, unpacked) separates its nodes with "\x1f" and marks its index node with
+        "\x00\x08[index\x00\x08]": a trace of control characters in text. Its NULs made it "binary data", refused."""
+        data = (b"This is grep.info, produced by makeinfo.\n\n\x1f\nFile: grep.info,  Node: Top\n\ngrep\n****\n\n"
+                b"It prints lines that match.\n\x1f\nFile: grep.info,  Node: Index\n\n\x00\x08[index\x00\x08]\n"
+                b"* Menu:\n")
+        assert detect_kind("grep-info.txt", data) == "txt"
+        [page] = parser.parse(data)
+        assert "\x00" not in page.text and "\n[index]\n* Menu:" in page.text and "It prints lines" in page.text
+
+    @pytest.mark.parametrize("data", ["needle in utf-16 without a mark".encode("utf-16-le"), b"\x00" * 64 + b"x" * 64])
+    def test_nuls_throughout_are_binary(self, parser, data):
+        with pytest.raises(InvalidDocument, match="binary"):
+            list(parser.parse(data))
+        with pytest.raises(InvalidDocument, match="binary"):
+            detect_kind("data.txt", data)
