@@ -41,6 +41,7 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
     spans, cursor = [], 0
     marked = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
     marked += [m.span() for m in COMMENT.finditer(text)] + [m.span(1) for m in LINK_DEFINITION.finditer(text)]
+    marked += [m.span(1) for m in RST_MARKUP.finditer(text)]
     for start, end in sorted(set(headings + terms + marked + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
@@ -103,6 +104,29 @@ def indent(text: str, at: int) -> int:
     return len(line) - len(line.lstrip())
 
 
+def literal_blocks(text: str, terms: Spans = ()) -> Spans:
+    """(start, end) of each reStructuredText literal block: the lines indented deeper than the paragraph whose last
+    line ends in "::" (or than ".. code-block:: python"), from after its blank line to the first line back at the
+    paragraph's margin; and each doctest block (">>> r = requests.get(url)" with its output, to its blank line). An
+    AsciiDoc term's "::" (`terms`) leads no block."""
+    blocks = [m.span() for m in DOCTEST.finditer(text)]
+    for lead in LITERAL_LEAD.finditer(text):
+        if any(a <= lead.end(1) < b for a, b in terms):
+            continue
+        margin, start = len(lead.group(1).expandtabs()), lead.end()
+        end = start
+        for line in re.finditer(r"[^\n]*(?:\n|$)", text[start:]):
+            if not line.group():
+                break
+            if line.group().strip():
+                if indent(text, start + line.start()) <= margin:
+                    break
+                end = start + line.start() + len(line.group().rstrip())
+        if end > start:
+            blocks.append((start, end))
+    return sorted(blocks)
+
+
 def line_units(text: str) -> tuple[Spans, Spans]:
     """The text's heading lines and term lines, the glossary read once for both."""
     glossary = glossary_spans(text)
@@ -147,7 +171,15 @@ def term_spans(text: str, headings: Spans | None = None, glossary: Spans | None 
     headings = set(heading_spans(text, glossary) if headings is None else headings)
     # the lines either side, across blank lines: a term follows what ends
     spans = glossary + [span for span in line_spans(text, is_term, afresh=False) if not displayed(text, span)]
-    return sorted({span for span in spans if span not in headings})
+    prose = set(line_spans(text, literal_lead))
+    return sorted({span for span in spans if span not in headings and span not in prose})
+
+
+def literal_lead(line: str, before: str, after: str) -> bool:
+    """reStructuredText ends a paragraph with "::" over its literal block ("... or as a tuple of both\nfiles'
+    paths::"): the line goes on from the unfinished line of prose right above it, no AsciiDoc term."""
+    return bool(LABELLED.fullmatch(line) and before and not finished(before) and not LABELLED.fullmatch(before)
+                and not RULE.fullmatch(before))
 
 
 def displayed(text: str, span: tuple[int, int]) -> bool:
@@ -214,6 +246,18 @@ COMMENT = re.compile(r"<!--[\s\S]*?-->")
 # https://nodejs.org/... "title""), a line of its own that a rendered page never shows either (not a footnote, "[^1]: ...")
 LINK_DEFINITION = re.compile(r"^[ \t]{0,3}(\[[^\]\n^][^\]\n]*\]:[ \t]*<?[^\s>]+>?"
                              r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?)[ \t]*$", re.MULTILINE)
+# reStructuredText's markup, which its rendered page never shows: a hyperlink target (".. _custom-headers:", ".. _`urllib3`:
+# https://github.com/urllib3/urllib3") and a directive's marker (".. code-block:: bash", ".. module:: requests.models"
+# whole; an admonition's ".. note::", whose text follows on its line); a version directive (".. versionadded:: 2.10.0")
+# is read as written
+RST_MARKUP = re.compile(r"^[ \t]*(\.\.[ \t]+(?:_[^\n]*\S|(?:note|warning|tip|hint|important|attention|caution|danger|"
+                        r"error|seealso|admonition|topic|sidebar)::|(?!version|deprecated)[A-Za-z][\w-]*(?::[\w-]+)?::"
+                        r"(?:[ \t][^\n]*\S)?))(?=[ \t]*$|[ \t])", re.MULTILINE)
+# a reStructuredText literal block's lead: a paragraph's last line ending in "::" ("Let's persist some cookies across
+# requests::", or "::" alone), or a code directive (".. code-block:: python")
+LITERAL_LEAD = re.compile(r"^([ \t]*)(?:(?!\.\.[ \t])\S[^\n]*::|::|\.\.[ \t]+(?:code-block|code|sourcecode)::[^\n]*)[ \t]*\n"
+                          r"(?=[ \t]*\n)", re.MULTILINE)
+DOCTEST = re.compile(r"^[ \t]*>>>[ \t][^\n]*(?:\n[ \t]*\S[^\n]*)*", re.MULTILINE)  # ">>> r.status_code" to its blank line
 UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",

@@ -449,6 +449,36 @@ def test_an_asciidoc_labelled_lists_terms_and_continuations_are_units_of_their_o
     assert "+" in units and "After splitting, merge the new history back." in units
 
 
+def test_a_restructuredtext_paragraph_that_ends_in_two_colons_is_one_sentence_not_a_term():
+    """reStructuredText (Sphinx's, requests' manual) ends a paragraph with "::" over its literal block; the line was
+    read as an AsciiDoc term and cut from its sentence, so "... or as a tuple of both" was quoted."""
+    text = ("You can also specify a local cert to use as client side certificate, as a single\nfile (containing the "
+            "private key and the certificate) or as a tuple of both\nfiles' paths::\n\n    >>> requests.get(url, "
+            "cert='/path/client.cert')\n\nThe private key must be unencrypted.\n")
+    assert term_spans(text) == []
+    assert " ".join(text.split()).split(" >>>")[0] in [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
+    assert [ASCIIDOC[s:e] for s, e in term_spans(ASCIIDOC)] == ["-b <branch>::", "--branch=<branch>::", "--rejoin::"]
+
+
+def test_restructuredtexts_markup_is_a_unit_of_its_own_and_its_literal_blocks_are_found():
+    """A directive's marker glued to its admonition's sentence (".. warning:: The private key ... must be
+    unencrypted."), hyperlink targets glued to each other; a literal block is the indented text under "::"."""
+    from rag.text import literal_blocks
+
+    text = (".. _ca-certificates:\n\n.. warning:: The private key *must* be unencrypted.\n\n.. versionadded:: 2.10.0"
+            "\n\nLet's persist some cookies::\n\n    s = requests.Session()\n\n    s.get(url)\nBack at the margin.\n\n"
+            ">>> r.status_code\n200\n\n.. note::\n\n   An important note.\n\n.. _certifi: https://certifi.io/\n"
+            ".. _`urllib3`: https://github.com/urllib3/urllib3\n")
+    units = [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
+    for unit in (".. _ca-certificates:", ".. warning::", "The private key *must* be unencrypted.", ".. versionadded:: 2.10.0",
+                 ".. note::", "An important note.", ".. _certifi: https://certifi.io/",
+                 ".. _`urllib3`: https://github.com/urllib3/urllib3"):
+        assert unit in units
+    assert [" ".join(text[s:e].split()) for s, e in literal_blocks(text)] == [
+        "s = requests.Session() s.get(url)", ">>> r.status_code 200"]
+    assert literal_blocks(ASCIIDOC, term_spans(ASCIIDOC)) == []
+
+
 PROPERTIES = ("Some properties have well known types.\n  Property        Type    Description\n"
               "  --------------------------------------------------------------\n"
               "  family          String  Font family names\n  pixelsize       Double  Pixel size\n"

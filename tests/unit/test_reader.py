@@ -840,6 +840,29 @@ def test_a_markdown_files_code_and_link_definitions_are_no_answers_of_their_own(
         "The API is accessible via:", "const timers = require('node:timers/promises');"]
 
 
+ADAPTERS = (".. _transport-adapters:\n\nTransport Adapters\n------------------\n\nOnce created, a Transport Adapter can be "
+            "mounted to a Session object.\n::\n\n    >>> s = requests.Session()\n    >>> s.mount('https://github.com/', "
+            "MyAdapter())\n\nThe mount call registers a specific instance of a Transport Adapter to a prefix.\n\n"
+            ".. note:: The adapter will be chosen based on a longest prefix match.\n\nBy default, Requests does not "
+            "retry failed connections, as the following shows::\n\n    s = Session()\n    s.mount('https://', "
+            "HTTPAdapter(max_retries=retries))\n\n.. _`urllib3`: https://github.com/urllib3/urllib3\n")
+
+
+def test_restructuredtexts_markup_and_literal_blocks_are_no_answers_of_their_own(reader) -> None:
+    """requests' manual (reStructuredText): "How is the transport adapter chosen for a URL?" was answered with the
+    doctest over the answering passage (">>> s = requests.Session() >>> s.mount(...)"), and sentences were quoted
+    with their directive's marker (".. note:: The adapter ...") and link targets (".. _`urllib3`: https://...").
+    A literal block is quoted under the sentence that introduces it."""
+    reading = reader.read(ChatRequest("How is the transport adapter chosen for a URL?", [hit(ADAPTERS, 0, "adv.txt")]))
+    quoted = [squash(c.text) for c in reading.answer]
+    assert "The adapter will be chosen based on a longest prefix match." in quoted
+    assert not any(">>>" in c.text or ".. " in c.text for c in reading.candidates)
+    reading = reader.read(ChatRequest("Does Requests retry failed connections by default?", [hit(ADAPTERS, 0, "adv.txt")]))
+    assert [squash(c.text) for c in reading.answer][:2] == [
+        "By default, Requests does not retry failed connections, as the following shows::",
+        "s = Session() s.mount('https://', HTTPAdapter(max_retries=retries))"]
+
+
 def test_a_sentence_a_document_repeats_under_another_heading_is_read_under_each(reader) -> None:
     """An API reference describes `delay` alike under setInterval and setTimeout: the second was dropped as a repeat,
     so "What is the default delay for setTimeout?" could only be answered by setInterval's, which does not name

@@ -18,12 +18,14 @@ from rag.text import (
     LABEL,
     LINK_DEFINITION,
     MAN_RUNNING,
+    RST_MARKUP,
     RULE,
     TABLE_CELLS,
     cell_starts,
     clean_with_offsets,
     content_terms,
     line_units,
+    literal_blocks,
     sentence_spans,
 )
 from rag.types import Hit
@@ -139,7 +141,8 @@ class Passage:
     def code_blocks(self) -> list[tuple[int, int]]:
         """The text between a Markdown file's code fences. A fence that names a language opens a block; a bare one
         closes the open block, or opens one, but where it is the chunk's first and no bare fence follows to close
-        it: the chunk started inside that block. A chunk may end inside one too."""
+        it: the chunk started inside that block. A chunk may end inside one too. And reStructuredText's literal and
+        doctest blocks (`literal_blocks`)."""
         fences, blocks, opened = list(FENCE.finditer(self.text)), [], None
         for k, fence in enumerate(fences):
             bare = not fence.group(1).strip()
@@ -150,10 +153,11 @@ class Passage:
                 blocks.append((0, fence.start()))
             else:
                 opened = fence.end()
-        return blocks + ([(opened, len(self.text))] if opened is not None else [])
+        blocks += [(opened, len(self.text))] if opened is not None else []
+        return blocks + literal_blocks(self.text, self.terms)
 
     def code(self, i: int) -> bool:
-        """Sentence `i` is a line of a fenced code block."""
+        """Sentence `i` is a line of a code block (`code_blocks`)."""
         start = self.spans[i][0]
         return any(a <= start < b for a, b in self.code_blocks)
 
@@ -215,9 +219,10 @@ class Passage:
 
     def rule(self, i: int) -> bool:
         """Sentence `i` is a rule (a title's underline or a table's border, "----------------"), a Markdown file's
-        HTML comment or link reference definition, which a reader of the rendered file never sees: never quoted."""
+        HTML comment or link reference definition, reStructuredText's markup (".. _target:", ".. note::"), which a
+        reader of the rendered file never sees: never quoted."""
         sentence = self.sentence(i)
-        return any(unseen.fullmatch(sentence) is not None for unseen in (RULE, COMMENT, LINK_DEFINITION))
+        return any(unseen.fullmatch(sentence) is not None for unseen in (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP))
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
