@@ -382,6 +382,24 @@ def test_a_runner_up_that_opens_a_list_comes_with_its_items_or_not_at_all(local_
         opener, "Stop deleting or altering the records it names.", "Confirm receipt within two working days."]
 
 
+BYTES = ("You can also access the response body as bytes, for non-text requests::\n\n    >>> r.content\n    b'[{\"repo\"'"
+         "\n\nThe ``gzip`` and ``deflate`` transfer-encodings are automatically decoded for you.\n\nFor example, to "
+         "create an image from binary data returned by a request, you can use the following code::\n\n"
+         "    >>> i = Image.open(BytesIO(r.content))\n")
+
+
+def test_a_runner_up_never_repeats_a_sentence_the_answer_quotes(local_embedder) -> None:
+    """requests' manual: "Which compressions does Requests undo automatically in a response body?" quoted the gzip
+    sentence, then the runner-up "... as bytes, for non-text requests::" with the lines under it, the gzip sentence
+    again among them."""
+    both = ExtractiveChatModel(Settings(answer_runner_up=0.01), local_embedder)  # any runner-up that can answer
+    reading = both.read(ChatRequest("Which compressions does Requests undo automatically in a body?",
+                                    [hit(BYTES, 0, "quickstart.txt")]))
+    quoted = [squash(c.text) for c in reading.answer]
+    assert quoted[0].startswith("The ``gzip`` and ``deflate``") and len(quoted) > 1
+    assert len(set(quoted)) == len(quoted), quoted
+
+
 FAQ = ("Can I claim alcohol?\n\nNo. Alcohol is never reimbursed, including at client dinners.\n\n"
        "What is the daily meal allowance?\n\nThe meal allowance is 40 euros per day when travelling, or 60 euros per "
        "day in London, Paris and New York.\n\nWhen will I be paid?\n\nApproved claims are paid with the next monthly "

@@ -585,8 +585,12 @@ class ExtractiveChatModel:
                 if c.probability < self.runner_up * best:
                     return []
                 p = reading.passages[c.source]
-                if opens_list(c.text):  # a list's opening comes with its items; without them it says nothing
-                    items = self.list_items(reading, p, c.position)
+                if opens_list(c.text):  # a list's opening comes with its items; without them it says nothing (an
+                    # item the answer quotes already is not said twice: "... as bytes::" over its example, then the
+                    # best sentence; the items stop there)
+                    items = list(itertools.takewhile(
+                        lambda i: (i.source, i.position) not in quoted and squash(i.text).lower() not in said,
+                        self.list_items(reading, p, c.position)))
                     return [c, *items] if items else []
                 # a description under its option line comes with that line, an item's second sentence with its first
                 # ("• Portability." over "The library itself should be portable ...")
