@@ -170,16 +170,25 @@ def term_spans(text: str, headings: Spans | None = None, glossary: Spans | None 
     glossary = glossary_spans(text) if glossary is None else glossary
     headings = set(heading_spans(text, glossary) if headings is None else headings)
     # the lines either side, across blank lines: a term follows what ends
-    spans = glossary + [span for span in line_spans(text, is_term, afresh=False) if not displayed(text, span)]
-    prose = set(line_spans(text, literal_lead))
-    return sorted({span for span in spans if span not in headings and span not in prose})
+    spans = glossary + [span for span in line_spans(text, is_term, afresh=False)
+                        if not displayed(text, span) and not wrapped(text, span)]
+    return sorted({span for span in spans if span not in headings})
 
 
-def literal_lead(line: str, before: str, after: str) -> bool:
-    """reStructuredText ends a paragraph with "::" over its literal block ("... or as a tuple of both\nfiles'
-    paths::"): the line goes on from the unfinished line of prose right above it, no AsciiDoc term."""
-    return bool(LABELLED.fullmatch(line) and before and not finished(before) and not LABELLED.fullmatch(before)
-                and not RULE.fullmatch(before))
+def wrapped(text: str, span: tuple[int, int]) -> bool:
+    """The line goes on from the unfinished line of prose right above it, at its margin: a paragraph's wrapped last
+    line, no term ("... higher than 2.4 is specified the command" over "implicitly invokes"; reStructuredText's "...
+    or as a tuple of both" over "files' paths::", which ends the paragraph over its literal block)."""
+    above = text.rfind("\n", 0, span[0])
+    previous = text[text.rfind("\n", 0, above) + 1:above] if above > 0 else ""
+    line = previous.strip()
+    if not line or finished(line) or LABELLED.fullmatch(line) or RULE.fullmatch(line):
+        return False
+    if LABELLED.fullmatch(text[span[0]:span[1]]):
+        return True  # an AsciiDoc term follows what ends, or a title, a blank line, another term
+    words = line.split()  # of prose: most of them words of letters (not libtasn1's 'value="..." , len=3 -> three bytes')
+    return (len(words) >= PROSE_WORDS and 2 * sum(w.isalpha() for w in words) > len(words)
+            and indent(text, span[0]) == indent(text, above - 1))
 
 
 def displayed(text: str, span: tuple[int, int]) -> bool:

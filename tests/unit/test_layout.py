@@ -457,6 +457,12 @@ def test_a_restructuredtext_paragraph_that_ends_in_two_colons_is_one_sentence_no
             "cert='/path/client.cert')\n\nThe private key must be unencrypted.\n")
     assert term_spans(text) == []
     assert " ".join(text.split()).split(" >>>")[0] in [" ".join(text[s:e].split()) for s, e in sentence_spans(text)]
+    # a paragraph's short last line is no term either: CMake's "... the command" over "implicitly invokes" was cut
+    text = ("When a ``<min>`` version higher than 2.4 is specified the command\nimplicitly invokes\n\n"
+            ".. code-block:: cmake\n\n  cmake_policy(VERSION <min>[...<max>])\n\nwhich sets CMake policies.\n")
+    assert term_spans(text) == []
+    code = 'value="$x01$x02" , len=3 -> three bytes\noctet string\nGeneralString: VALUE contains the string.'
+    assert [code[s:e] for s, e in term_spans(code)] == ["octet string"]  # under a line of code, as it was
     assert [ASCIIDOC[s:e] for s, e in term_spans(ASCIIDOC)] == ["-b <branch>::", "--branch=<branch>::", "--rejoin::"]
 
 
