@@ -879,6 +879,15 @@ def test_restructuredtexts_markup_and_literal_blocks_are_no_answers_of_their_own
     assert [squash(c.text) for c in reading.answer][:2] == [
         "By default, Requests does not retry failed connections, as the following shows::",
         "s = Session() s.mount('https://', HTTPAdapter(max_retries=retries))"]
+    # a block's lead, as a runner-up, brings its block, not the paragraphs after it
+    both = ExtractiveChatModel(Settings(answer_runner_up=0.01), reader.embedder)
+    lead = ("The private key to your local certificate must be unencrypted.\n\nYou can also specify a local cert to use "
+            "as client side certificate, as a single file or as a tuple of both\nfiles' paths::\n\n    >>> "
+            "requests.get(url, cert='/path/client.cert')\n\nOr persistent::\n\n    s.cert = '/path/client.cert'\n")
+    reading = both.read(ChatRequest("Can the client certificate's private key be encrypted?", [hit(lead, 0, "adv.txt")]))
+    quoted = [squash(c.text) for c in reading.answer]
+    assert quoted[0] == "The private key to your local certificate must be unencrypted." and len(quoted) > 2, quoted
+    assert quoted[2].startswith(">>> requests.get(") and "Or persistent::" not in quoted
 
 
 def test_a_sentence_a_document_repeats_under_another_heading_is_read_under_each(reader) -> None:

@@ -491,6 +491,8 @@ class ExtractiveChatModel:
             after = range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1))
             if p.bullet(best.position + 1):  # bulleted items: the list ends at the first sentence without a bullet
                 after = itertools.takewhile(p.bullet, after)
+            elif p.code(best.position + 1):  # a code block's lead ("... like this::"): the block, not what follows it
+                after = itertools.takewhile(p.code, after)
             positions = [best.position, *after]
         else:
             positions = [best.position - 1, best.position, best.position + 1][: max(1, self.max_sentences)]
@@ -556,6 +558,8 @@ class ExtractiveChatModel:
         that open the next chunk of its page when `i` ends its passage."""
         headings = set(p.headings)
         after = itertools.takewhile(lambda j: p.spans[j] not in headings, range(i + 1, len(p.spans)))
+        if p.code(i + 1):  # a code block's lead: the block, not the paragraphs after it
+            after = itertools.takewhile(p.code, after)
         items = [as_quoted(p, j) for j in after if not p.label(j)][:LIST_ITEMS]
         return items or self.items_after(reading, p)
 

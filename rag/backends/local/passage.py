@@ -158,6 +158,8 @@ class Passage:
 
     def code(self, i: int) -> bool:
         """Sentence `i` is a line of a code block (`code_blocks`)."""
+        if not 0 <= i < len(self.spans):
+            return False
         start = self.spans[i][0]
         return any(a <= start < b for a, b in self.code_blocks)
 
