@@ -17,12 +17,13 @@ from rag.answer import UNCITED
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.ingest.pipeline import OCR_STAGE
+from rag.ingest.validate import EXTENSIONS
 from rag.settings import get_settings
 from rag.types import Answer, Hit, Principal, Turn
 
 console = Console(stderr=True)
 out = Console() if sys.stdout.isatty() else Console(width=200)  # pipes get whole names, not "shared-mime…"
-SUFFIXES = {".pdf", ".docx", ".txt", ".md", ".text", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+SUFFIXES = set(EXTENSIONS)  # what ingest reads
 
 
 def files_under(paths: list[str]) -> Iterator[Path]:

@@ -198,6 +198,11 @@ class TestTxtParser(ParserContract):
         [page] = parser.parse(data)
         assert "\x00" not in page.text and "\n[index]\n* Menu:" in page.text and "It prints lines" in page.text
 
+    @pytest.mark.parametrize("name", ["quickstart.rst", "git-subtree.adoc", "notes.md"])
+    def test_plain_text_under_its_own_names_is_text(self, name):
+        """A Sphinx manual's .rst and git's .adoc sources were refused ("Files of type .rst are not supported")."""
+        assert detect_kind(name, b"Quickstart\n==========\n\nEager to get started?\n") == "txt"
+
     @pytest.mark.parametrize("data", ["needle in utf-16 without a mark".encode("utf-16-le"), b"\x00" * 64 + b"x" * 64])
     def test_nuls_throughout_are_binary(self, parser, data):
         with pytest.raises(InvalidDocument, match="binary"):
