@@ -13,7 +13,7 @@ if notice := state.pop_notice():
 
 collection = documents.share_choice(principal)
 uploads = st.file_uploader(
-    "Add PDF, DOCX, TXT or Markdown files, or scans and photos of pages (PNG, JPEG, TIFF)", type=documents.UPLOAD_TYPES, accept_multiple_files=True,
+    "Add PDF, DOCX, TXT, Markdown or reStructuredText files, or scans and photos of pages (PNG, JPEG, TIFF)", type=documents.UPLOAD_TYPES, accept_multiple_files=True,
     help=f"Up to {settings().max_upload_mb:g} MB each. Files are checked by their content, not their name.",
 )
 documents.ingest_uploads(engine(), uploads or [], principal, collection)
