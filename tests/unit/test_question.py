@@ -130,6 +130,13 @@ def test_the_value_a_question_cannot_be_answered_without() -> None:
     assert holds_kind("Use --xattrs when archiving.", "switch", "Which tar switch keeps attributes?")
     assert not holds_kind("Extended attributes are lost unless kept.", "switch", "Which tar switch keeps attributes?")
     assert not holds_kind("Give --xattrs to keep them.", "switch", "Does the --xattrs switch keep attributes?")
+    # a keyword set as code is an option too (CMake's reference: "Which option is recommended so that command
+    # arguments are escaped properly?" was refused, "no passage gives a command-line option"), not the one asked about
+    asked = "Which option is recommended so that command arguments are escaped properly?"
+    assert holds_kind("Use of ``VERBATIM`` is recommended as it enables correct behavior.", "switch", asked)
+    assert holds_kind("Pass the `FORCE` keyword to overwrite it.", "switch", asked)
+    assert not holds_kind("Use of ``VERBATIM`` is recommended.", "switch", "Which option does VERBATIM replace?")
+    assert not holds_kind("See the ``zip`` module and `LC_ALL' in the manual.", "switch", asked)
     # an option named in quotes after the word: e2fsprogs' release notes ("Which mke2fs option skips zeroing the
     # journal?" had quoted "mke2fs -d" from another note, the only sentence with a dash)
     asked = "Which mke2fs option skips zeroing the journal and inode tables?"
