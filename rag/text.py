@@ -113,16 +113,12 @@ def literal_blocks(text: str, terms: Spans = ()) -> Spans:
     for lead in LITERAL_LEAD.finditer(text):
         if any(a <= lead.end(1) < b for a, b in terms):
             continue
-        margin, start = len(lead.group(1).expandtabs()), lead.end()
-        end = start
-        for line in re.finditer(r"[^\n]*(?:\n|$)", text[start:]):
-            if not line.group():
+        margin, start, end = len(lead.group(1).expandtabs()), lead.end(), None
+        for a, b in text_lines(text[start:]):  # the lines with something on them, after the lead's blank line
+            if indent(text, start + a) <= margin:
                 break
-            if line.group().strip():
-                if indent(text, start + line.start()) <= margin:
-                    break
-                end = start + line.start() + len(line.group().rstrip())
-        if end > start:
+            end = start + b
+        if end is not None:
             blocks.append((start, end))
     return sorted(blocks)
 

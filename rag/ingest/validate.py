@@ -11,7 +11,8 @@ from rag.types import Kind
 
 # plain text under its own names too: Markdown, reStructuredText (Sphinx's manuals), AsciiDoc (git's)
 EXTENSIONS: dict[str, Kind] = {".pdf": "pdf", ".docx": "docx", ".txt": "txt", ".text": "txt", ".md": "txt",
-                               ".rst": "txt", ".adoc": "txt", ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image"}
+                               ".rst": "txt", ".adoc": "txt",
+                               ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image"}
 LABELS = {"pdf": "a PDF", "docx": "a Word (.docx) document", "txt": "plain text", "image": "an image"}
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*")  # PNG, JPEG, TIFF (both byte orders)
 READS = "DocChat reads PDF, DOCX, TXT and PNG, JPEG or TIFF images"
