@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Sequence
 
@@ -109,15 +110,15 @@ def literal_blocks(text: str, terms: Spans = ()) -> Spans:
     line ends in "::" (or than ".. code-block:: python"), from after its blank line to the first line back at the
     paragraph's margin; and each doctest block (">>> r = requests.get(url)" with its output, to its blank line). An
     AsciiDoc term's "::" (`terms`) leads no block."""
-    blocks = [m.span() for m in DOCTEST.finditer(text)]
+    blocks, lines = [m.span() for m in DOCTEST.finditer(text)], text_lines(text)
     for lead in LITERAL_LEAD.finditer(text):
         if any(a <= lead.end(1) < b for a, b in terms):
             continue
         margin, start, end = len(lead.group(1).expandtabs()), lead.end(), None
-        for a, b in text_lines(text[start:]):  # the lines with something on them, after the lead's blank line
-            if indent(text, start + a) <= margin:
+        for a, b in lines[bisect.bisect_left(lines, (start,)):]:  # the lines with something on them, after the lead
+            if indent(text, a) <= margin:
                 break
-            end = start + b
+            end = b
         if end is not None:
             blocks.append((start, end))
     return sorted(blocks)
