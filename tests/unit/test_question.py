@@ -55,6 +55,13 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("What is the default Python 3 version in Bookworm?", "version"),
     ("What was the first release of libtasn1 with this?", "version"),
     ("What is the release process?", "definition"),
+    # a version asked for by the product's name in two words, or in the plural; a timeout is an amount
+    ("In which GNU sed release was the --sandbox option first introduced?", "version"),
+    ("Which CPython releases can orjson be used with?", "version"),
+    ("What does the release process require?", "other"),
+    ("Which release notes mention the fix?", "other"),
+    ("What timeout does sed apply to shell commands run by the e command?", "number"),
+    ("What does timeout.close() do?", "other"),  # not a timeout asked for
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind
@@ -115,6 +122,12 @@ def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     ("version", "(Available since Ninja 1.3.)", "Which Ninja release added deps?", True),
     ("version", "since libtasn1 3.7 the parameters may be omitted", "In which libtasn1 release ...?", True),
     ("version", "(Available since 1.3.)", "Which minimum version is needed?", True),
+    # the product named after the version asked for, or before it with other words; a capitalised name in a sentence
+    ("version", "It requires Rust 1.95, a C compiler and maturin.", "What minimum version of maturin is needed?", False),
+    ("version", "It requires Rust 1.95, a C compiler and maturin.", "Which Rust version is needed?", True),
+    ("version", "Wheels for macOS run on CPython 3.10.", "What is the oldest macOS release it runs on?", False),
+    ("version", "orjson supports CPython 3.10, 3.11 and 3.12.", "Which CPython releases can orjson be used with?", True),
+    ("version", "It supports CPython 3.10, 3.11, and 3.12.", "What minimum version of maturin is needed?", False),
 ])
 def test_a_value_the_question_states_is_not_an_answer(kind: str, text: str, asked: str, holds: bool) -> None:
     assert holds_kind(text, kind, asked) is holds

@@ -50,7 +50,11 @@ NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{
 # a count that gives none: "zero or more packages", "one or more", "more than one trigger"
 VAGUE = re.compile(r"\b(?:zero|one)\s+or\s+more\b|\bmore\s+than\s+one\b", re.IGNORECASE)
 KIND_PATTERNS = (  # first match wins
-    ("version", r"\b(?:which|what)\s+(?:[\w.+-]+\s+)?(?:version|release)\b|\bversion\s+number\b|\bthe\s+version\s+of\b|"
+    # "which version", "which Git version", "in which GNU sed release", "which CPython releases"; not "what does the
+    # release ...", "which release notes"
+    ("version", r"\b(?:which|what)\s+(?:(?!(?:is|are|was|were|do|does|did|the|a|an|of)\b)[\w.+-]+\s+){0,2}"
+                r"(?:version|release)s?\b(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)|"
+                r"\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 # "What is the default Python 3 version in Bookworm?"; not "the release date", "the release notes"
                 r"\b(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?:[\w.+-]+\s+){0,3}?(?:version|release)\b"
                 r"(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)|"
@@ -68,6 +72,7 @@ KIND_PATTERNS = (  # first match wins
                r"\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
                # a program's exit status is a number; a C function's "return value" may be a constant's name
                r"\bexit\s+(?:code|status|value)(?:es|s)?\b|\breturn\s+codes?\b|"
+               r"\b(?:what|which)\s+(?:(?!(?:is|are|was|were|do|does|did)\b)\w+\s+)?(?:timeout|delay)s?\b|"
                r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
                r"percentage|proportion|share|stake|uid|gid|pid|port(?!\s+of\b))\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
@@ -166,16 +171,21 @@ def values(text: str, kind: str, asked: str) -> list[re.Match]:
             and not (kind == "version" and BARE_V.fullmatch(m.group()) and not product_before(text[:m.start()]))]
 
 
-VERSION_OF = re.compile(r"\b(?:which|what)\s+([\w+.-]+)\s+(?:version|release)\b", re.IGNORECASE)
+# "Which Git version", "what is the oldest macOS release", "in which GNU sed release", "the minimum version of maturin"
+VERSION_OF = (re.compile(r"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w+.-]+\s+)?([\w+.-]+)\s+"
+                         r"(?:version|release)s?\b", re.IGNORECASE),
+              re.compile(r"\b(?:version|release)s?\s+of\s+(?:the\s+)?([\w+.-]+)", re.IGNORECASE))
 VERSION_WORDS = frozenset({"version", "release", "v", "v."})
 
 
 def versioned_in(question: str) -> str | None:
     """The product a question asks the version of ("Which Git version ...", "which libtasn1 release ..."), when it
     names one: a capitalised or rare word, not "which minimum version"."""
-    match = VERSION_OF.search(question)
-    word = match.group(1) if match else ""
-    return word.lower() if word and (word[0].isupper() or zipf(word) < RARE_ZIPF) else None
+    for match in (m for pattern in VERSION_OF for m in pattern.finditer(question)):
+        word = match.group(1)
+        if word[0].isupper() or zipf(word) < RARE_ZIPF:
+            return word.lower()
+    return None
 
 
 BARE_V = re.compile(r"v\d+", re.IGNORECASE)  # "v2": a version only after the product's name ("PCRE v2", not "use of v2")
@@ -183,10 +193,15 @@ BARE_V = re.compile(r"v\d+", re.IGNORECASE)  # "v2": a version only after the pr
 
 def product_before(before: str) -> str:
     """The name just before a version ("PCRE" of "PCRE v2", "CMake" of "CMake version 2.8.8"), lower-cased; "" when
-    the word there is a common one ("since 1.3", "use of v2")."""
+    the word there is a common one ("since 1.3", "use of v2"). A capitalised word inside a sentence is a name ("builds
+    with Rust 1.95"), not one that opens it ("Version 2 of ...", "Since 1.3")."""
     words = [w for w in re.findall(r"[\w+.-]+", before[-40:]) if w.lower() not in VERSION_WORDS]
+    while words and (re.fullmatch(r"\d[\d.]*", words[-1]) or words[-1].lower() in ("and", "or")):
+        words.pop()  # a list of versions is of the name before its first: "CPython 3.10, 3.11, and 3.12"
     word = words[-1] if words else ""
-    named = word.lower() not in STOPWORDS and ((word.isupper() and len(word) >= 2) or zipf(word) < RARE_ZIPF)
+    capitalised = word[:1].isupper() and re.search(rf"[\w,;:)]\s+{re.escape(word)}\W*$", before) is not None
+    named = word.lower() not in STOPWORDS and ((word.isupper() and len(word) >= 2) or zipf(word) < RARE_ZIPF
+                                               or capitalised)
     return word.lower() if word and named else ""
 
 
