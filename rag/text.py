@@ -42,7 +42,7 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
     spans, cursor = [], 0
     marked = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
     marked += [m.span() for m in COMMENT.finditer(text)] + [m.span(1) for m in LINK_DEFINITION.finditer(text)]
-    marked += [m.span(1) for m in RST_MARKUP.finditer(text)]
+    marked += [m.span(1) for m in (*RST_MARKUP.finditer(text), *INFO_NAVIGATION.finditer(text))]
     for start, end in sorted(set(headings + terms + marked + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
@@ -255,10 +255,22 @@ LINK_DEFINITION = re.compile(r"^[ \t]{0,3}(\[[^\]\n^][^\]\n]*\]:[ \t]*<?[^\s>]+>
 # reStructuredText's markup, which its rendered page never shows: a hyperlink target (".. _custom-headers:", ".. _`urllib3`:
 # https://github.com/urllib3/urllib3") and a directive's marker (".. code-block:: bash", ".. module:: requests.models"
 # whole; an admonition's ".. note::", whose text follows on its line); a version directive (".. versionadded:: 2.10.0")
-# is read as written
+# is read as written. A substitution's definition (".. |Repology| image:: https://...") with its options (":target:
+# https://...") and a line of substitutions alone, badges ("|Py-Versions| |Versions| |Docker|"), are images too.
 RST_MARKUP = re.compile(r"^[ \t]*(\.\.[ \t]+(?:_[^\n]*\S|(?:note|warning|tip|hint|important|attention|caution|danger|"
-                        r"error|seealso|admonition|topic|sidebar)::|(?!version|deprecated)[A-Za-z][\w-]*(?::[\w-]+)?::"
-                        r"(?:[ \t][^\n]*\S)?))(?=[ \t]*$|[ \t])", re.MULTILINE)
+                        r"error|seealso|admonition|topic|sidebar)::|"
+                        r"(?:(?!version|deprecated)[A-Za-z][\w-]*(?::[\w-]+)?|\|[^|\n]+\|[ \t]+[A-Za-z][\w-]*)::"
+                        r"(?:[ \t][^\n]*\S)?(?:\n[ \t]+:[\w-]+:(?:[ \t][^\n]*\S)?)*)|"
+                        r"\|[^|\s](?:[^|\n]*[^|\s])?\|(?:[ \t]+\|[^|\s](?:[^|\n]*[^|\s])?\|)*)(?=[ \t]*$|[ \t])",
+                        re.MULTILINE)
+# an Info manual's navigation, which its reader moves by and never reads as text: a node's header ("File: sed.info,
+# Node: Exit status,  Prev: ...,  Up: ..."), a menu ("* Menu:", "* Exit status::     Exit status of sed", "* grep:
+# (grep).   Print lines ..."), and an index entry, its node and line wrapped or not ("* ADDR1,~N:   Range Addresses.
+# (line 31)")
+INFO_NAVIGATION = re.compile(r"^(File:[ \t]+[^,\n]+,[ \t]+Node:[^\n]*|\*[ \t]+Menu:|"
+                             r"\*[ \t]+[^\n:]+::(?:[ \t]+\S[^\n]*)?(?:\n[ \t]{2,}\S[^\n]*)*|"
+                             r"\*[ \t]+[^\n:]+:[ \t]+\([\w.+-]+\)[\w-]*\.(?:[ \t]{2,}\S[^\n]*)?|"
+                             r"\*[ \t]+[^\n]+:[ \t]+[^\n]*\.(?:[ \t]*\n)?[ \t]+\(line[ \t]+\d+\))[ \t]*$", re.MULTILINE)
 # a reStructuredText literal block's lead: a paragraph's last line ending in "::" ("Let's persist some cookies across
 # requests::", or "::" alone), or a code directive (".. code-block:: python")
 LITERAL_LEAD = re.compile(r"^([ \t]*)(?:(?!\.\.[ \t])\S[^\n]*::|::|\.\.[ \t]+(?:code-block|code|sourcecode)::[^\n]*)[ \t]*\n"

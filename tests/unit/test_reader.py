@@ -951,3 +951,62 @@ def test_the_kind_of_thing_asked_for_does_not_name_a_glossary_entry(reader) -> N
     assert not reading.named_entries and reading.answer[-1].text.startswith("|   8")
     reading = reader.read(ChatRequest("How is each section organised on disk?", hits))  # the entry, named as a subject
     assert list(reading.named_entries.values()) == ["section"]
+
+
+SED_INFO = ("File: sed.info,  Node: Exit status,  Prev: Command-Line Options,  Up: Invoking sed\n\n2.3 Exit status\n"
+            "===============\n\nAn exit status of zero indicates success, and a nonzero value indicates failure.\n\n"
+            "* Menu:\n\n* Overview::\n* Command-Line Options::     Options sed takes\n\n"
+            "File: sed.info,  Node: Branching and flow control,  Prev: Multiline techniques,  Up: advanced sed\n\n"
+            "Branching commands jump to a label in the script.  A script with no label ends the cycle.\n\n"
+            "* Labels, in scripts:                    Programming Commands.\n"
+            "                                                              (line  31)\n"
+            "* label, maximum length:                 Branching and flow control. (line  12)\n")
+
+
+def test_an_info_manuals_navigation_is_never_quoted(reader) -> None:
+    """sed's Info manual: "In a range address written as ADDR1,~N, where does the range stop?" was answered with the
+    index's entries ("* ADDR1,~N: Range Addresses. (line 31)"), and their line numbers were the number a trap asked
+    for ("What is the maximum length allowed for a branch label name?"). Node headers, menus and index entries are how
+    an Info reader moves, not text."""
+    branching = SED_INFO[SED_INFO.index("File: sed.info,  Node: Branching"):]
+    reading = reader.read(ChatRequest("What is the maximum length of a label in a sed script?", [hit(branching, 0, "sed.txt")]))
+    assert reading.candidates and not any(
+        c.text.startswith(("File:", "* ")) or "(line" in c.text for c in reading.candidates), reading.candidates
+    assert reading.gate == "no passage gives a number"
+    reading = reader.read(ChatRequest("Which exit status means success?", [hit(SED_INFO, 0, "sed.txt")]))
+    assert reading.answer[0].text.startswith("An exit status of zero")
+
+
+BADGES = ("Latest development release on GitHub\n~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n\n|GitHub-Status| |GitHub-Stars| "
+          "|GitHub-Commits|\n\nPull and install pre-release ``devel`` branch:\n\n.. code:: sh\n\n    pip install "
+          "\"git+https://github.com/tqdm/tqdm.git@devel#egg=tqdm\"\n\n.. |GitHub-Status| image:: "
+          "https://img.shields.io/github/tag/tqdm/tqdm.svg\n   :target: https://github.com/tqdm/tqdm/releases\n")
+
+
+def test_restructuredtexts_images_are_no_answers_of_their_own(reader) -> None:
+    """tqdm's README: "How do I install the pre-release development branch straight from GitHub?" was answered with a
+    line of badges glued to the sentence under it ("|GitHub-Status| |GitHub-Stars| ... Pull and install ..."), and a
+    trap with a substitution's definition and its options (".. |Repology| image:: https://... :target: https://...").
+    Both are images on the rendered page."""
+    reading = reader.read(ChatRequest("How do I install the development branch straight from GitHub?",
+                                      [hit(BADGES, 0, "README.rst")]))
+    assert squash(reading.answer[0].text) == "Pull and install pre-release ``devel`` branch:"
+    assert not any("|GitHub-" in c.text or ":target:" in c.text for c in reading.candidates), reading.candidates
+
+
+ORJSON = ("Reading from and writing to files, line-delimited JSON files, and so on is\nnot provided by the library.\n\n"
+          "orjson supports CPython 3.10, 3.11, 3.12, 3.13, 3.14, and 3.15.\n\nIt distributes amd64/x86_64/x64, i686/x86, "
+          "aarch64/arm64/armv8, and armv7 wheels\nfor Linux, amd64 and aarch64 wheels\nfor macOS.\n\nTo package orjson "
+          "requires at least [Rust](https://www.rust-lang.org/) 1.95,\na C compiler, and the "
+          "[maturin](https://github.com/PyO3/maturin) build tool.\n")
+
+
+def test_a_sentence_of_values_is_prose_and_versions_are_of_the_product_asked(reader) -> None:
+    """orjson's README: "Which CPython releases can orjson be used with?" could not be answered by "orjson supports
+    CPython 3.10, 3.11, ...", a sentence with more digits than letters, once read as a table's row; the version of
+    Rust answered "What minimum version of maturin is needed?"."""
+    reading = reader.read(ChatRequest("Which CPython releases can orjson be used with?", [hit(ORJSON, 0, "README.md")]))
+    assert reading.candidates[0].text.startswith("orjson supports CPython 3.10") and reading.confidence > 0
+    reading = reader.read(ChatRequest("What minimum version of maturin is needed to build orjson?",
+                                      [hit(ORJSON, 0, "README.md")]))
+    assert reading.gate == "no passage gives a version"

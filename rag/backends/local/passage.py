@@ -15,6 +15,7 @@ from rag.text import (
     BLANK_LINE,
     COMMENT,
     FENCE,
+    INFO_NAVIGATION,
     LABEL,
     LINK_DEFINITION,
     MAN_RUNNING,
@@ -79,12 +80,15 @@ class Placed(Protocol):
 
 
 def quotable(text: str) -> bool:
-    """Prose worth quoting: enough words, mostly letters (a table's cell bars aside: "| Linux | GCC >= 10.1 |"), not a
+    """Prose worth quoting: enough words, mostly letters (a table's cell bars aside: "| Linux | GCC >= 10.1 |") or, in a
+    sentence, letters and digits ("orjson supports CPython 3.10, 3.11, 3.12, 3.13, 3.14, and 3.15."), not a
     table-of-contents line."""
     letters, text = sum(ch.isalpha() for ch in text), text.replace("|", " ")
-    words = len(text.split())
-    sentence = words == MIN_WORDS - 1 and text.strip()[:1].isupper() and text.rstrip()[-1:] == "."  # "Cancels the timeout."
-    return (words >= MIN_WORDS or sentence) and letters >= 0.5 * len(text.replace(" ", "")) and not LEADER.search(text)
+    words, chars = len(text.split()), len(text.replace(" ", ""))
+    sentence = text.strip()[:1].isalpha() and text.rstrip()[-1:] == "."
+    short = words == MIN_WORDS - 1 and text.strip()[:1].isupper() and sentence  # "Cancels the timeout."
+    values = sentence and letters + sum(ch.isdigit() for ch in text) >= 0.75 * chars
+    return (words >= MIN_WORDS or short) and (letters >= 0.5 * chars or values) and not LEADER.search(text)
 
 
 SHORT_LINE = 0.6  # a line this much shorter than the widest one, ending a sentence, ends its paragraph
@@ -222,9 +226,11 @@ class Passage:
     def rule(self, i: int) -> bool:
         """Sentence `i` is a rule (a title's underline or a table's border, "----------------"), a Markdown file's
         HTML comment or link reference definition, reStructuredText's markup (".. _target:", ".. note::"), which a
-        reader of the rendered file never sees: never quoted."""
+        reader of the rendered file never sees, an Info manual's navigation ("* Exit status::", "File: sed.info, Node:
+        ..."): never quoted."""
         sentence = self.sentence(i)
-        return any(unseen.fullmatch(sentence) is not None for unseen in (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP))
+        return any(unseen.fullmatch(sentence) is not None
+                   for unseen in (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP, INFO_NAVIGATION))
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
