@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 
+from rag.ingest.validate import EXTENSIONS
 from rag.text import dehyphenate, line_units, sentence_spans, squash_runs
 from rag.types import Chunk
 
-EXTENSION = re.compile(r"\.(?:pdf|docx|txt|text|md)$", re.IGNORECASE)
+EXTENSION = re.compile(rf"(?:{'|'.join(map(re.escape, EXTENSIONS))})$", re.IGNORECASE)  # every name the uploader takes
 MIN_WORDS = 2  # "NAME", "1." alone say nothing a question could match
 
 

@@ -268,6 +268,7 @@ def test_the_embedder_reads_the_name_and_path_but_the_chunk_stays_verbatim():
     chunk = Chunk("d:1", "d", "The parser is case sen-\nsitive. Keywords are upper case.", 5, 10, 62,
                   section="libtasn1 > 2.1 ASN.1 syntax", title="libtasn1.pdf")
     assert document_label("GPL-3.txt") == "GPL-3" and document_label("notes.DOCX") == "notes"
+    assert document_label("tqdm-README.rst") == "tqdm-README" and document_label("git-subtree.adoc") == "git-subtree"
     assert embedding_text(chunk) == ("libtasn1.pdf".removesuffix(".pdf") + " > libtasn1 > 2.1 ASN.1 syntax\n"
                                      "The parser is case sensitive. Keywords are upper case.")
     assert sentence_texts(chunk) == ["libtasn1: The parser is case sensitive.", "libtasn1: Keywords are upper case."]
