@@ -62,6 +62,7 @@ from rag.backends.local.question import answer_kind, holds_kind, identifiers, ma
     ("Which release notes mention the fix?", "other"),
     ("What timeout does sed apply to shell commands run by the e command?", "number"),
     ("What does timeout.close() do?", "other"),  # not a timeout asked for
+    ("At what nesting depth of arrays does orjson.loads() raise an error?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

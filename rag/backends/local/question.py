@@ -72,7 +72,7 @@ KIND_PATTERNS = (  # first match wins
                r"\bhow\s+\w+\s+(?:characters|bytes|seconds|times|lines|bits|levels|days)\b|"
                # a program's exit status is a number; a C function's "return value" may be a constant's name
                r"\bexit\s+(?:code|status|value)(?:es|s)?\b|\breturn\s+codes?\b|"
-               r"\b(?:what|which)\s+(?:(?!(?:is|are|was|were|do|does|did)\b)\w+\s+)?(?:timeout|delay)s?\b|"
+               r"\b(?:what|which)\s+(?:(?!(?:is|are|was|were|do|does|did)\b)\w+\s+)?(?:timeout|delay|depth|width|height)s?\b|"
                r"\b(?:what|which)\s+(?:\w+\s+)?(?:number|size|value|limit|level|length|duration|period|range|"
                r"percentage|proportion|share|stake|uid|gid|pid|port(?!\s+of\b))\b"),
     ("name", r"^\s*who\b|\b(?:which|what)\s+(?:organi[sz]ation|company|person|people|author|foundation|body|entity|"
