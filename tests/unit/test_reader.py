@@ -895,8 +895,9 @@ def test_a_sentence_a_document_repeats_under_another_heading_is_read_under_each(
     so "What is the default delay for setTimeout?" could only be answered by setInterval's, which does not name
     setTimeout, and was refused."""
     reading = reader.read(ChatRequest("What is the default delay for setTimeout?", [hit(TIMERS, 0, "timers.md")]))
-    assert not reading.gate and "**Default:** `1`" in reading.answer[0].text
-    assert reading.passages[1].heading_before(reading.answer[0].start).startswith("### `setTimeout")
+    assert not reading.gate and [c.text for c in reading.answer[:2]] == [
+        "`setTimeout(callback[, delay])`", "* `delay` {number} The number of milliseconds to wait before calling the\n"
+        "  `callback`. **Default:** `1`."]  # under its heading, which names the function
 
 
 def test_a_changelog_entrys_change_answers_for_its_own_version_only(reader) -> None:
@@ -1010,3 +1011,19 @@ def test_a_sentence_of_values_is_prose_and_versions_are_of_the_product_asked(rea
     reading = reader.read(ChatRequest("What minimum version of maturin is needed to build orjson?",
                                       [hit(ORJSON, 0, "README.md")]))
     assert reading.gate == "no passage gives a version"
+
+
+OPTIONS = ("### OPT_SORT_KEYS\n\nSerialize `dict` keys in sorted order. The default is to serialize in an unspecified "
+           "order.\n\n### OPT_UTC_Z\n\nSerialize a UTC timezone on `datetime.datetime` instances as `Z` instead\nof "
+           "`+00:00`.\n\n### Installation\n\nTo install a wheel from PyPI, install the `orjson` package.\n")
+
+
+def test_a_heading_that_is_an_identifier_names_what_its_section_describes(reader) -> None:
+    """orjson's README names each option in a heading of its own: "Which option makes UTC datetimes end with a Z
+    suffix?" was refused, "no passage gives a command-line option", since the sentence that answers does not repeat
+    the option's name. Such a heading is the section's term, quoted without its marks."""
+    reading = reader.read(ChatRequest("Which option makes UTC datetimes end with a Z suffix?", [hit(OPTIONS, 0, "README.md")]))
+    assert not reading.gate and [squash(c.text) for c in reading.answer][:2] == [
+        "OPT_UTC_Z", "Serialize a UTC timezone on `datetime.datetime` instances as `Z` instead of `+00:00`."]
+    reading = reader.read(ChatRequest("How do I install orjson?", [hit(OPTIONS, 0, "README.md")]))
+    assert squash(reading.answer[0].text).startswith("To install a wheel")  # a heading in words is no term

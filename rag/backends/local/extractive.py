@@ -201,6 +201,8 @@ class Reading:
         p = self.passages[c.source]
         header = p.header(c.position) if p.in_table(c.position) else None
         term = p.sentence(header) if header is not None else p.term(c.position)
+        if header is None and p.names_identifier(c.position - 1):
+            term = f"`{term.lstrip('#').strip().strip('`')}`"  # a heading that names an identifier is code
         return f"{term} {c.text}" if term else c.text
 
     def covers(self, c: Candidate) -> bool:
@@ -268,8 +270,11 @@ def identifier_cover(identifiers: Sequence[str], text: str) -> float:
 
 def prose(p: Passage, i: int) -> tuple[int, int]:
     """Sentence `i`'s span without a Texinfo signature at its head: "[Function]void asn1_print_structure (FILE *
-    out, ...)" is code, but the parameters' descriptions glued after it ("mode: specify how much ...") may answer."""
+    out, ...)" is code, but the parameters' descriptions glued after it ("mode: specify how much ...") may answer;
+    a Markdown heading's without its marks ("OPT_UTC_Z" of "### OPT_UTC_Z")."""
     start, end = p.spans[i]
+    if p.spans[i] in p.headings and p.text.startswith("#", start):
+        return start + len(p.text[start:end]) - len(p.text[start:end].lstrip("# \t")), end
     signature = SIGNATURE.match(p.text, start)
     if signature is None or signature.end() > end:
         return start, end
@@ -538,12 +543,16 @@ class ExtractiveChatModel:
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
 
+        def names_it(heading: int) -> bool:  # the quote names the identifier its heading does
+            return p.sentence(heading).lstrip("#").strip().strip("`") in p.sentence(keep[0])
+
         first = p.sentence(keep[0])
         if neighbour(keep[0] - 1) and not p.bullet(keep[0]) and (DANGLING.match(first) or REFERS_BACK.search(first)):
             bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are (not an item's)
-        if p.term(keep[0]) and p.spans[keep[0]] not in p.terms and neighbour(keep[0] - 1):
-            bring_before()  # a description under its term or option line names what it describes ("dialout" over
-            # "Full and direct access to serial ports."), though the best sentence is its second
+        if (p.term(keep[0]) and p.spans[keep[0]] not in p.terms
+                and (neighbour(keep[0] - 1) or (p.names_identifier(keep[0] - 1) and not names_it(keep[0] - 1)))):
+            bring_before()  # a description under its term, option line or identifier's heading names what it
+            # describes ("dialout" over "Full and direct access to serial ports."), though the best sentence is its second
         while keep[0] > 0 and p.spans[keep[0]] in p.terms and p.spans[keep[0] - 1] in p.terms:
             keep.insert(0, keep[0] - 1)  # the entry's other names, a line each: "-b <branch>::" over "--branch=<branch>::"
         opener = max((i for i in range(keep[0] + 1, best.position + 1)

@@ -45,6 +45,8 @@ CUT = re.compile(r"[.,;:!?)\]}\u2019\u201d]")
 NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 # a token of a man page's SYNOPSIS: "[OPTION]...", "--files0-from=F", "FILE...", "|"
 SYNOPSIS_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|--?[\w-]+(?:=\S+)?|[A-Z][A-Z0-9_]*(?:\.\.\.)?|\.\.\.|\||[{}]")
+IDENTIFIER_HEADING = re.compile(r"-{0,2}[A-Za-z_][\w.:-]*(?:\([^()\n]*\))?")  # "OPT_UTC_Z", "orjson.dumps()"
+CODE_MARK = re.compile(r"_|\(|^-|\w\.\w|::|[a-z][A-Z]")  # what sets an identifier apart from a word ("Serialize")
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
 # "--help display this help and exit"
@@ -170,11 +172,20 @@ class Passage:
     def term(self, i: int) -> str:
         """The option line sentence `i` describes, where a manual page sets it on a line of its own above the
         description ("-i[SUFFIX], --in-place[=SUFFIX]" above "edit files in place ..."), or the term of a definition
-        list ("dialout" above "Full and direct access to serial ports."); else ""."""
+        list ("dialout" above "Full and direct access to serial ports."), or the heading that names one identifier
+        ("### OPT_UTC_Z" above "Serialize a UTC timezone ... as `Z`", an API reference's); else ""."""
         before = self.sentence(i - 1) if i > 0 else ""
-        if 0 < i < len(self.spans) and self.spans[i - 1] in self.terms:
+        if 0 < i < len(self.spans) and (self.spans[i - 1] in self.terms or self.names_identifier(i - 1)):
             return before
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
+
+    def names_identifier(self, i: int) -> bool:
+        """Sentence `i` is a heading that is one identifier ("### OPT_UTC_Z", "### `orjson.Fragment`", "bar_format"
+        over its underline): the name of what the section describes, as a definition list's term is."""
+        if not 0 <= i < len(self.spans) or self.spans[i] not in self.headings:
+            return False
+        name = self.sentence(i).lstrip("#").strip().strip("`")
+        return IDENTIFIER_HEADING.fullmatch(name) is not None and CODE_MARK.search(name) is not None
 
     def entry_term(self, i: int) -> int | None:
         """The definition list's term line whose entry sentence `i` is in ("dialout" for "Members of this group can
