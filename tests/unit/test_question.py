@@ -129,6 +129,7 @@ def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     ("version", "Wheels for macOS run on CPython 3.10.", "What is the oldest macOS release it runs on?", False),
     ("version", "orjson supports CPython 3.10, 3.11 and 3.12.", "Which CPython releases can orjson be used with?", True),
     ("version", "It supports CPython 3.10, 3.11, and 3.12.", "What minimum version of maturin is needed?", False),
+    ("version", "This manual is for GNU Libtasn1 (version 4.19.0)", "Which release of GNU's ASN.1 toolkit is it for?", True),
 ])
 def test_a_value_the_question_states_is_not_an_answer(kind: str, text: str, asked: str, holds: bool) -> None:
     assert holds_kind(text, kind, asked) is holds

@@ -172,9 +172,10 @@ def values(text: str, kind: str, asked: str) -> list[re.Match]:
 
 
 # "Which Git version", "what is the oldest macOS release", "in which GNU sed release", "the minimum version of maturin"
+# (an owner's name is not the product's: "the release of GNU's ASN.1 toolkit")
 VERSION_OF = (re.compile(r"\b(?:which|what)\s+(?:(?:is|was|are|were)\s+the\s+)?(?:[\w+.-]+\s+)?([\w+.-]+)\s+"
                          r"(?:version|release)s?\b", re.IGNORECASE),
-              re.compile(r"\b(?:version|release)s?\s+of\s+(?:the\s+)?([\w+.-]+)", re.IGNORECASE))
+              re.compile(r"\b(?:version|release)s?\s+of\s+(?:the\s+)?([\w+.-]+)(?![\w+.-]|['\u2019]s\b)", re.IGNORECASE))
 VERSION_WORDS = frozenset({"version", "release", "v", "v."})
 
 
