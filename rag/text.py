@@ -108,8 +108,8 @@ def indent(text: str, at: int) -> int:
 def literal_blocks(text: str, terms: Spans = ()) -> Spans:
     """(start, end) of each reStructuredText literal block: the lines indented deeper than the paragraph whose last
     line ends in "::" (or than ".. code-block:: python"), from after its blank line to the first line back at the
-    paragraph's margin; and each doctest block (">>> r = requests.get(url)" with its output, to its blank line). An
-    AsciiDoc term's "::" (`terms`) leads no block."""
+    paragraph's margin; and each doctest block (">>> r = requests.get(url)" with its output, to its blank line) or
+    shell session ("$ seq 2 | sed 1d" with its output). An AsciiDoc term's "::" (`terms`) leads no block."""
     blocks, lines = [m.span() for m in DOCTEST.finditer(text)], text_lines(text)
     for lead in LITERAL_LEAD.finditer(text):
         if any(a <= lead.end(1) < b for a, b in terms):
@@ -275,7 +275,9 @@ INFO_NAVIGATION = re.compile(r"^(File:[ \t]+[^,\n]+,[ \t]+Node:[^\n]*|\*[ \t]+Me
 # requests::", or "::" alone), or a code directive (".. code-block:: python")
 LITERAL_LEAD = re.compile(r"^([ \t]*)(?:(?!\.\.[ \t])\S[^\n]*::|::|\.\.[ \t]+(?:code-block|code|sourcecode)::[^\n]*)[ \t]*\n"
                           r"(?=[ \t]*\n)", re.MULTILINE)
-DOCTEST = re.compile(r"^[ \t]*>>>[ \t][^\n]*(?:\n[ \t]*\S[^\n]*)*", re.MULTILINE)  # ">>> r.status_code" to its blank line
+# a session, to its blank line: a doctest (">>> r.status_code" and its output), or a shell's ("$ seq 3 | sed -n 2p" and
+# its output; a command's name after the prompt, not "$ 100")
+DOCTEST = re.compile(r"^[ \t]*(?:>>>|\$(?=[ \t]+[a-z./~]))[ \t][^\n]*(?:\n[ \t]*\S[^\n]*)*", re.MULTILINE)
 UNDERLINE = re.compile(r"=+|-+|~+|\^+|\*+")  # under a heading: one mark repeated
 WRAPPED = 50  # a numbered line this long that runs on in lower case is a wrapped list item, not a heading
 # code, markup, labels and table rows are not titles: "LEN = strlen(VALUE)+1", "Version ::= INTEGER", "Example { 1 2 3 }",

@@ -1027,3 +1027,20 @@ def test_a_heading_that_is_an_identifier_names_what_its_section_describes(reader
         "OPT_UTC_Z", "Serialize a UTC timezone on `datetime.datetime` instances as `Z` instead of `+00:00`."]
     reading = reader.read(ChatRequest("How do I install orjson?", [hit(OPTIONS, 0, "README.md")]))
     assert squash(reading.answer[0].text).startswith("To install a wheel")  # a heading in words is no term
+
+
+SESSION = ("   A semicolon (‘;’) may be used to separate most simple commands:\n\n     $ seq 6 | sed '1d;3d;5d'\n     2\n"
+           "     4\n     6\n\n   Commands within a SCRIPT can be separated by semicolons or newlines.  Using a "
+           "semicolon after ‘a’ leads to undesirable results:\n\n     $ seq 2 | sed '1aHello ; 2d'\n     1\n     Hello ; 2d\n"
+           "     2\n")
+
+
+def test_a_shell_session_is_code_quoted_under_the_sentence_that_leads_it(reader) -> None:
+    """sed's Info manual: "Which sed commands cannot be followed by a semicolon?" was answered with an example's
+    command and output ("$ seq 2 | sed '1aHello ; 2d' 1 Hello ; 2d 2"). A shell session, its prompt's line and the
+    output to the blank line, is code, as a doctest is."""
+    reading = reader.read(ChatRequest("How can I put several sed commands on one line?", [hit(SESSION, 0, "sed.txt")]))
+    assert not any(c.text.lstrip().startswith("$") for c in reading.candidates), reading.candidates
+    p = passages([hit(SESSION, 0, "sed.txt")])[1]
+    sessions = [squash(p.sentence(i)) for i in range(len(p.spans)) if p.code(i)]
+    assert sessions == ["$ seq 6 | sed '1d;3d;5d' 2 4 6", "$ seq 2 | sed '1aHello ; 2d' 1 Hello ; 2d 2"]
