@@ -1044,3 +1044,33 @@ def test_a_shell_session_is_code_quoted_under_the_sentence_that_leads_it(reader)
     p = passages([hit(SESSION, 0, "sed.txt")])[1]
     sessions = [squash(p.sentence(i)) for i in range(len(p.spans)) if p.code(i)]
     assert sessions == ["$ seq 6 | sed '1d;3d;5d' 2 4 6", "$ seq 2 | sed '1aHello ; 2d' 1 Hello ; 2d 2"]
+
+
+LICENSES = ("- OpenSSL, located at deps/openssl, is licensed as follows:\n  \"\"\"\n                 Apache License\n"
+            "           Version 2.0, January 2004\n        https://www.apache.org/licenses/\n\n   TERMS AND CONDITIONS FOR "
+            "USE, REPRODUCTION, AND DISTRIBUTION\n\n   1. Definitions.\n  \"\"\"\n\n- npm, located at deps/npm, is licensed "
+            "as follows:\n  \"\"\"\n    The npm application\n    Copyright (c) npm, Inc. and Contributors\n    Licensed on "
+            "the terms of The Artistic License 2.0\n  \"\"\"\n")
+
+
+def test_a_quoted_text_after_as_follows_is_read_from_its_title(reader) -> None:
+    """Node.js's LICENSE: "Under which licence is the bundled OpenSSL distributed?" was answered with "- OpenSSL, located
+    at deps/openssl, is licensed as follows: \\"\\"\\"" alone: the triple quotes were a sentence, and the licence's title
+    under them a heading, where the list the sentence opens stopped. Triple quotes are a delimiter, and the titles that
+    open what "follows" are its items."""
+    reading = reader.read(ChatRequest("Under which licence is the bundled OpenSSL distributed?",
+                                      [hit(LICENSES, 0, "copyright.txt")]))
+    quoted = [squash(c.text) for c in reading.answer]
+    assert quoted[:3] == ["- OpenSSL, located at deps/openssl, is licensed as follows:", "Apache License",
+                          "Version 2.0, January 2004 https://www.apache.org/licenses/"], quoted
+    assert not any(q.startswith("TERMS") for q in quoted)  # a title after the licence's first words is another part
+
+
+def test_the_next_sections_heading_is_no_item_of_a_list_whose_items_are_images(reader) -> None:
+    """tqdm's README: "... may be downloaded, particularly for CLI use:" over a badge, then the next section's
+    heading "Changelog" after a blank line, was quoted as the list and its item."""
+    text = ("There are other (unofficial) places where ``tqdm`` may be downloaded, particularly for CLI use:\n\n"
+            "|Repology|\n\n.. |Repology| image:: https://repology.org/badge/tiny-repos/python:tqdm.svg\n\n"
+            "Changelog\n---------\n\nThe list of all changes is available on GitHub's Releases.\n")
+    reading = reader.read(ChatRequest("Where else can tqdm be downloaded for command-line use?", [hit(text, 0, "README.rst")]))
+    assert "Changelog" not in [squash(c.text) for c in reading.answer]

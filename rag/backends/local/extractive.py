@@ -39,7 +39,7 @@ from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import DEFINITION, NUMBER, SIGNATURE, STOPWORDS, WORD, content_terms, squash
+from rag.text import BLANK_LINE, DEFINITION, NUMBER, SIGNATURE, STOPWORDS, WORD, content_terms, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")
@@ -201,8 +201,8 @@ class Reading:
         p = self.passages[c.source]
         header = p.header(c.position) if p.in_table(c.position) else None
         term = p.sentence(header) if header is not None else p.term(c.position)
-        if header is None and p.names_identifier(c.position - 1):
-            term = f"`{term.lstrip('#').strip().strip('`')}`"  # a heading that names an identifier is code
+        if header is None and p.identifier(c.position - 1):
+            term = f"`{p.identifier(c.position - 1)}`"  # a heading that names an identifier is code
         return f"{term} {c.text}" if term else c.text
 
     def covers(self, c: Candidate) -> bool:
@@ -492,8 +492,8 @@ class ExtractiveChatModel:
         items = self.items_after(reading, p) if opens_list(best.text) and best.position == last else []
         if items:  # a list's opening ends the chunk: its items open the next one, retrieved too
             return [as_quoted(p, best.position), *items]
-        if opens_list(best.text):  # "... one of these constants:" -> the items
-            after = range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1))
+        if opens_list(best.text):  # "... one of these constants:" -> the items (a delimiter is none: '"""')
+            after = [j for j in range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1)) if not p.rule(j)]
             if p.bullet(best.position + 1):  # bulleted items: the list ends at the first sentence without a bullet
                 after = itertools.takewhile(p.bullet, after)
             elif p.code(best.position + 1):  # a code block's lead ("... like this::"): the block, not what follows it
@@ -521,11 +521,17 @@ class ExtractiveChatModel:
                     or asks(p.sentence(i))  # the next question of an FAQ: another answer
                     or (item and p.bullet(i)))  # the list's next item
 
+        def titles(i: int) -> bool:  # what follows the list's opening, on the lines right under it, is titles up to
+            # sentence i: the title of the text it quotes ("... is licensed as follows:" over '"""' and "Apache
+            # License"), not the next section's heading after a blank line
+            return introduces and all((p.spans[j] in headings or p.rule(j)) and not BLANK_LINE.search(p.gap(j))
+                                      for j in range(best.position + 1, i + 1))
+
         keep = []
         for i in positions:
             if i > best.position and moves_on(i):
                 break
-            if i == best.position or neighbour(i):
+            if i == best.position or neighbour(i) or titles(i):
                 keep.append(i)
             elif i > best.position:
                 break
@@ -543,14 +549,15 @@ class ExtractiveChatModel:
             if len(keep) > max(1, self.max_sentences) and keep[-1] > best.position:
                 keep.pop()
 
-        def names_it(heading: int) -> bool:  # the quote names the identifier its heading does
-            return p.sentence(heading).lstrip("#").strip().strip("`") in p.sentence(keep[0])
+        def unnamed_identifier(i: int) -> bool:  # sentence i is under a heading that is an identifier it does not name
+            name = p.identifier(i - 1)
+            return bool(name) and name not in p.sentence(i)
 
         first = p.sentence(keep[0])
         if neighbour(keep[0] - 1) and not p.bullet(keep[0]) and (DANGLING.match(first) or REFERS_BACK.search(first)):
             bring_before()  # "It ..." or "... for this purpose." needs what "it" and "this" are (not an item's)
         if (p.term(keep[0]) and p.spans[keep[0]] not in p.terms
-                and (neighbour(keep[0] - 1) or (p.names_identifier(keep[0] - 1) and not names_it(keep[0] - 1)))):
+                and (neighbour(keep[0] - 1) or unnamed_identifier(keep[0]))):
             bring_before()  # a description under its term, option line or identifier's heading names what it
             # describes ("dialout" over "Full and direct access to serial ports."), though the best sentence is its second
         while keep[0] > 0 and p.spans[keep[0]] in p.terms and p.spans[keep[0] - 1] in p.terms:

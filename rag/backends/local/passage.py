@@ -175,17 +175,18 @@ class Passage:
         list ("dialout" above "Full and direct access to serial ports."), or the heading that names one identifier
         ("### OPT_UTC_Z" above "Serialize a UTC timezone ... as `Z`", an API reference's); else ""."""
         before = self.sentence(i - 1) if i > 0 else ""
-        if 0 < i < len(self.spans) and (self.spans[i - 1] in self.terms or self.names_identifier(i - 1)):
+        if 0 < i < len(self.spans) and (self.spans[i - 1] in self.terms or self.identifier(i - 1)):
             return before
         return before if OPTION_LINE.fullmatch(before) and not OPTION_LINE.match(self.sentence(i)) else ""
 
-    def names_identifier(self, i: int) -> bool:
-        """Sentence `i` is a heading that is one identifier ("### OPT_UTC_Z", "### `orjson.Fragment`", "bar_format"
-        over its underline): the name of what the section describes, as a definition list's term is."""
+    def identifier(self, i: int) -> str:
+        """The identifier sentence `i` is, a heading of nothing else ("OPT_UTC_Z" of "### OPT_UTC_Z", "orjson.Fragment"
+        of "### `orjson.Fragment`", "bar_format" over its underline): the name of what its section describes, as a
+        definition list's term is; else ""."""
         if not 0 <= i < len(self.spans) or self.spans[i] not in self.headings:
-            return False
+            return ""
         name = self.sentence(i).lstrip("#").strip().strip("`")
-        return IDENTIFIER_HEADING.fullmatch(name) is not None and CODE_MARK.search(name) is not None
+        return name if IDENTIFIER_HEADING.fullmatch(name) and CODE_MARK.search(name) else ""
 
     def entry_term(self, i: int) -> int | None:
         """The definition list's term line whose entry sentence `i` is in ("dialout" for "Members of this group can
