@@ -151,6 +151,8 @@ def test_the_value_a_question_cannot_be_answered_without() -> None:
     assert holds_kind("Use of ``VERBATIM`` is recommended as it enables correct behavior.", "switch", asked)
     assert holds_kind("Pass the `FORCE` keyword to overwrite it.", "switch", asked)
     assert not holds_kind("Use of ``VERBATIM`` is recommended.", "switch", "Which option does VERBATIM replace?")
+    # qualified by its module (orjson's README: "Which option makes UTC datetimes end with a Z suffix?")
+    assert holds_kind('To use "Z" instead of "+00:00", use the option `orjson.OPT_UTC_Z`.', "switch", asked)
     assert not holds_kind("See the ``zip`` module and `LC_ALL' in the manual.", "switch", asked)
     # an option named in quotes after the word: e2fsprogs' release notes ("Which mke2fs option skips zeroing the
     # journal?" had quoted "mke2fs -d" from another note, the only sentence with a dash)

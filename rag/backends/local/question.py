@@ -32,9 +32,9 @@ HOLDS = {
                          r"\w+\(\)|<[\w:-]+>|\B/[\w./-]+|\b\w+\.(?:xml|txt|cache|conf|h|c)\b|\"[^\"]{1,40}\"|'[^']{1,40}'"),
     # a command-line option: what "which switch ..." asks for, where "which function ..." may be answered in words
     # ... or one named in quotes after the word (mke2fs's extended option "assume_storage_prezeroed", mount's 'noatime')
-    # ... or a keyword set as code (CMake's ``VERBATIM``, a Markdown file's `FORCE`)
+    # ... or a keyword set as code (CMake's ``VERBATIM``, a Markdown file's `FORCE`, `orjson.OPT_UTC_Z`)
     "switch": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\boptions?\s+[\"'\u201c\u2018][\w.,=-]+[\"'\u201d\u2019]|"
-                         r"(?<=`)[A-Z][A-Z0-9_]{2,}(?=`)"),
+                         r"(?<=[`.])[A-Z][A-Z0-9_]{2,}(?=`)"),
     # how a manual page says to do something: with an option, or an environment setting ("Set LC_ALL=C to ...")
     "usage": re.compile(r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b[A-Z][A-Z0-9_]+=\S"),
     # a yes/no question is answered by a rule: a sentence that allows, requires or forbids (a soft signal only: a
