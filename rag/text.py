@@ -244,9 +244,8 @@ MARKDOWN_HEADING = re.compile(r"#{1,6} \S[^\n]{0,100}")
 MARKDOWN_ROW = re.compile(r"^[ \t]*(\|[^\n]*\S[^\n]*\|)[ \t]*$", re.MULTILINE)
 # a rule alone on its line: a heading's underline ("Concepts\n--------", "TRIGGERS\n========", reStructuredText's,
 # AsciiDoc's, Markdown's), a horizontal rule, a plain-text table's border ("-----------+-------+------"), AsciiDoc's
-# "+" between an entry's paragraphs, triple quotes around a quoted text (Node.js's LICENSE: "... is licensed as
-# follows:\n  \"\"\"\n  Apache License ..."); never part of a sentence
-RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+|\"{3}|'{3})[ \t]*$", re.MULTILINE)
+# "+" between an entry's paragraphs; never part of a sentence
+RULE = re.compile(r"^[ \t]*([-=~^*_+#]{3,}(?:[ \t]*[-=~^*_+#|:])*|\+)[ \t]*$", re.MULTILINE)
 # an HTML or XML comment (a Markdown file's "<!-- YAML added: v0.9.1 -->"): a rendered page never shows it
 COMMENT = re.compile(r"<!--[\s\S]*?-->")
 # a Markdown link's reference definition ("[`setTimeout()`]: #settimeoutcallback-delay-args", "[Event Loop]:

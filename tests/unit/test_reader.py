@@ -1055,9 +1055,9 @@ LICENSES = ("- OpenSSL, located at deps/openssl, is licensed as follows:\n  \"\"
 
 def test_a_quoted_text_after_as_follows_is_read_from_its_title(reader) -> None:
     """Node.js's LICENSE: "Under which licence is the bundled OpenSSL distributed?" was answered with "- OpenSSL, located
-    at deps/openssl, is licensed as follows: \\"\\"\\"" alone: the triple quotes were a sentence, and the licence's title
-    under them a heading, where the list the sentence opens stopped. Triple quotes are a delimiter, and the titles that
-    open what "follows" are its items."""
+    at deps/openssl, is licensed as follows: \\"\\"\\"" alone: the sentence ended on the triple quotes, so it opened no list,
+    and the licence's title under them was a heading, where a list stops. A sentence opens what it quotes, and the
+    titles that open what "follows" are its items; the quote stops before the triple quotes."""
     reading = reader.read(ChatRequest("Under which licence is the bundled OpenSSL distributed?",
                                       [hit(LICENSES, 0, "copyright.txt")]))
     quoted = [squash(c.text) for c in reading.answer]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.backends.local.passage import (
+    OPENING_QUOTES,
     Passage,
     asks,
     emphasis,
@@ -271,8 +272,11 @@ def identifier_cover(identifiers: Sequence[str], text: str) -> float:
 def prose(p: Passage, i: int) -> tuple[int, int]:
     """Sentence `i`'s span without a Texinfo signature at its head: "[Function]void asn1_print_structure (FILE *
     out, ...)" is code, but the parameters' descriptions glued after it ("mode: specify how much ...") may answer;
-    a Markdown heading's without its marks ("OPT_UTC_Z" of "### OPT_UTC_Z")."""
+    a Markdown heading's without its marks ("OPT_UTC_Z" of "### OPT_UTC_Z"); a text's opening without the triple
+    quotes it ends on (Node.js's LICENSE: "... is licensed as follows:" over the licence it quotes)."""
     start, end = p.spans[i]
+    quotes = OPENING_QUOTES.search(p.text, start, end)
+    end = quotes.start() if quotes and p.text[start:quotes.start()].strip() else end  # quoted: what opens the text
     if p.spans[i] in p.headings and p.text.startswith("#", start):
         return start + len(p.text[start:end]) - len(p.text[start:end].lstrip("# \t")), end
     signature = SIGNATURE.match(p.text, start)
@@ -492,7 +496,7 @@ class ExtractiveChatModel:
         items = self.items_after(reading, p) if opens_list(best.text) and best.position == last else []
         if items:  # a list's opening ends the chunk: its items open the next one, retrieved too
             return [as_quoted(p, best.position), *items]
-        if opens_list(best.text):  # "... one of these constants:" -> the items (a delimiter is none: '"""')
+        if opens_list(best.text):  # "... one of these constants:" -> the items
             after = [j for j in range(best.position + 1, min(best.position + 1 + LIST_ITEMS, last + 1)) if not p.rule(j)]
             if p.bullet(best.position + 1):  # bulleted items: the list ends at the first sentence without a bullet
                 after = itertools.takewhile(p.bullet, after)

@@ -47,6 +47,7 @@ NAME_LINE = re.compile(r"([\w.+-]+)(?:,\s*[\w.+-]+)*\s+-\s+[^.]*$")
 SYNOPSIS_TOKEN = re.compile(r"\[[^\]]*\](?:\.\.\.)?|--?[\w-]+(?:=\S+)?|[A-Z][A-Z0-9_]*(?:\.\.\.)?|\.\.\.|\||[{}]")
 IDENTIFIER_HEADING = re.compile(r"-{0,2}[A-Za-z_][\w.:-]*(?:\([^()\n]*\))?")  # "OPT_UTC_Z", "orjson.dumps()"
 CODE_MARK = re.compile(r"_|\(|^-|\w\.\w|::|[a-z][A-Z]")  # what sets an identifier apart from a word ("Serialize")
+OPENING_QUOTES = re.compile(r"\s*(?:\"{3}|'{3})\s*$")  # the triple quotes that open a quoted text, on its own line
 OPTION_LINE = re.compile(r"\s*--?[A-Za-z0-9][^\n.]{0,60}")  # "-i[SUFFIX], --in-place[=SUFFIX]": a man page's term line
 # an entry whose option and description share the sentence: "-t     sort by time", "-T, --tabsize=COLS\n   assume ...",
 # "--help display this help and exit"
@@ -64,8 +65,9 @@ CUT_OFF = re.compile(rf"\w\s(?:{OPEN})$")
 
 
 def opens_list(text: str) -> bool:
-    """The sentence opens a list, whose items follow it ("... one of these constants:", "staff must not:")."""
-    return text.rstrip().endswith(":")
+    """The sentence opens a list, whose items follow it ("... one of these constants:", "staff must not:"), or a text
+    it quotes, its triple quotes aside (Node.js's LICENSE: "... is licensed as follows:" over a licence)."""
+    return OPENING_QUOTES.sub("", text).rstrip().endswith(":")
 
 
 def asks(text: str) -> bool:
