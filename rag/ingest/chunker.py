@@ -7,6 +7,7 @@ headings above the chunk, which may be pages back ("libtasn1 > 3 Utilities > 3.2
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -16,6 +17,7 @@ from rag.text import heading_spans, squash_runs
 from rag.types import Chunk, Document, Page
 
 TRAIL = 2  # headings kept in a chunk's path
+HEADING_MARKS = re.compile(r"^(?:#+|=(?:head\d|item))[ \t]*")
 MAX_SECTION = 200  # characters
 
 
@@ -89,8 +91,9 @@ def page_headings(page: Page) -> list[tuple[int, str]]:
     """(offset, text) of the page's heading lines, running headers and footers left out."""
     def furniture(a: int, b: int) -> bool:
         return any(a < f_end and f_start < b for f_start, f_end in page.furniture)
-    # a Markdown heading's marks are not part of its title ("## Scope" is "Scope" in the path)
-    return [(a, " ".join(page.text[a:b].lstrip("#").split())) for a, b in heading_spans(page.text) if not furniture(a, b)]
+    # a Markdown heading's marks are not part of its title ("## Scope" is "Scope" in the path), nor POD's ("=head2 Scope")
+    return [(a, " ".join(HEADING_MARKS.sub("", page.text[a:b]).split())) for a, b in heading_spans(page.text)
+            if not furniture(a, b)]
 
 
 def heading_path(section: str, trail: list[str]) -> str:

@@ -657,3 +657,20 @@ def test_a_debian_changelogs_entry_line_is_a_heading():
     assert [CHANGELOG[s:e] for s, e in heading_spans(CHANGELOG)] == [
         "gzip (1.12-1) sid; urgency=high", "gzip (1.10-1) unstable; urgency=medium"]
     assert heading_spans("x (1) a; b\n\nprintf(\"%d\", n); urgency = 1;\n") == []
+
+
+POD = ("=head1 NAME\n\nExtUtils::MakeMaker::FAQ - Frequently Asked Questions About MakeMaker\n\n=head2 Module Installation\n\n"
+       "=over 4\n\n=item How do I install a module into my home directory?\n\nIf you're not the Perl administrator you "
+       "probably don't have\npermission to install a module to its default location.\n\n=back\n\n=cut\n")
+
+
+def test_perls_pod_headings_are_units_and_its_markup_is_no_sentence() -> None:
+    """Perl's POD (ExtUtils::MakeMaker's FAQ, uploaded as .txt): "=head1 NAME ExtUtils::MakeMaker::FAQ - ... =head1
+    DESCRIPTION FAQs, tricks and tips for ..." was quoted as one sentence. Its headings and items are lines of their
+    own, its markup ("=over 4", "=back", "=cut") is never quoted, and a heading path holds titles without marks."""
+    units = [POD[a:b] for a, b in sentence_spans(POD)]
+    assert units[:3] == ["=head1 NAME", "ExtUtils::MakeMaker::FAQ - Frequently Asked Questions About MakeMaker",
+                         "=head2 Module Installation"]
+    assert "=over 4" in units and "=back" in units and "=cut" in units
+    assert [h for _, h in page_headings(Page(1, POD))] == [
+        "NAME", "Module Installation", "How do I install a module into my home directory?"]

@@ -1074,3 +1074,13 @@ def test_the_next_sections_heading_is_no_item_of_a_list_whose_items_are_images(r
             "Changelog\n---------\n\nThe list of all changes is available on GitHub's Releases.\n")
     reading = reader.read(ChatRequest("Where else can tqdm be downloaded for command-line use?", [hit(text, 0, "README.rst")]))
     assert "Changelog" not in [squash(c.text) for c in reading.answer]
+
+
+def test_pods_markup_and_headings_are_never_quoted(reader) -> None:
+    """ExtUtils::MakeMaker's FAQ (POD): "=head1 NAME ExtUtils::MakeMaker::FAQ - ..." was quoted as an answer."""
+    pod = ("=head1 NAME\n\nExtUtils::MakeMaker::FAQ - Frequently Asked Questions About MakeMaker\n\n=over 4\n\n=item How "
+           "do I install a module into my home directory?\n\nIf you're not the Perl administrator you probably don't "
+           "have\npermission to install a module to its default location.\n\n=back\n\n=cut\n")
+    reading = reader.read(ChatRequest("Why can't I install a Perl module to the default location?", [hit(pod, 0, "faq.txt")]))
+    assert reading.candidates and not any(c.text.startswith("=") for c in reading.candidates), reading.candidates
+    assert squash(reading.answer[0].text).startswith("If you're not the Perl administrator")

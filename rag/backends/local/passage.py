@@ -19,6 +19,7 @@ from rag.text import (
     LABEL,
     LINK_DEFINITION,
     MAN_RUNNING,
+    POD_MARKUP,
     RST_MARKUP,
     RULE,
     TABLE_CELLS,
@@ -241,10 +242,10 @@ class Passage:
         """Sentence `i` is a rule (a title's underline or a table's border, "----------------"), a Markdown file's
         HTML comment or link reference definition, reStructuredText's markup (".. _target:", ".. note::"), which a
         reader of the rendered file never sees, an Info manual's navigation ("* Exit status::", "File: sed.info, Node:
-        ..."): never quoted."""
+        ..."), POD's markup ("=over 4", "=cut"): never quoted."""
         sentence = self.sentence(i)
         return any(unseen.fullmatch(sentence) is not None
-                   for unseen in (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP, INFO_NAVIGATION))
+                   for unseen in (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP, INFO_NAVIGATION, POD_MARKUP))
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""
