@@ -40,9 +40,8 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
     at line ends. `units`: the text's `line_units`, where the caller has them already."""
     headings, terms = units if units is not None else line_units(text)
     spans, cursor = [], 0
-    marked = [(m.start(1), m.end(1)) for m in (*MARKDOWN_ROW.finditer(text), *RULE.finditer(text))]
-    marked += [m.span() for m in COMMENT.finditer(text)] + [m.span(1) for m in LINK_DEFINITION.finditer(text)]
-    marked += [m.span(1) for m in (*RST_MARKUP.finditer(text), *INFO_NAVIGATION.finditer(text), *POD_MARKUP.finditer(text))]
+    marked = [m.span(1) for m in MARKDOWN_ROW.finditer(text)]
+    marked += [m.span(1) if m.re.groups else m.span() for unseen in UNSEEN for m in unseen.finditer(text)]
     for start, end in sorted(set(headings + terms + marked + table_rows(text))):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
@@ -275,6 +274,9 @@ INFO_NAVIGATION = re.compile(r"^(File:[ \t]+[^,\n]+,[ \t]+Node:[^\n]*|\*[ \t]+Me
                              r"\*[ \t]+[^\n:]+::(?:[ \t]+\S[^\n]*)?(?:\n[ \t]{2,}\S[^\n]*)*|"
                              r"\*[ \t]+[^\n:]+:[ \t]+\([\w.+-]+\)[\w-]*\.(?:[ \t]{2,}\S[^\n]*)?|"
                              r"\*[ \t]+[^\n]+:[ \t]+[^\n]*\.(?:[ \t]*\n)?[ \t]+\(line[ \t]+\d+\))[ \t]*$", re.MULTILINE)
+# what a reader of the rendered page never sees, a unit of its own (the group, where the pattern has one): never part
+# of a sentence, never quoted (`Passage.rule`)
+UNSEEN = (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP, INFO_NAVIGATION, POD_MARKUP)
 # a reStructuredText literal block's lead: a paragraph's last line ending in "::" ("Let's persist some cookies across
 # requests::", or "::" alone), or a code directive (".. code-block:: python")
 LITERAL_LEAD = re.compile(r"^([ \t]*)(?:(?!\.\.[ \t])\S[^\n]*::|::|\.\.[ \t]+(?:code-block|code|sourcecode)::[^\n]*)[ \t]*\n"

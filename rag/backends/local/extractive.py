@@ -202,8 +202,8 @@ class Reading:
         p = self.passages[c.source]
         header = p.header(c.position) if p.in_table(c.position) else None
         term = p.sentence(header) if header is not None else p.term(c.position)
-        if header is None and p.identifier(c.position - 1):
-            term = f"`{p.identifier(c.position - 1)}`"  # a heading that names an identifier is code
+        name = p.identifier(c.position - 1) if header is None else ""
+        term = f"`{name}`" if name else term  # a heading that names an identifier is code
         return f"{term} {c.text}" if term else c.text
 
     def covers(self, c: Candidate) -> bool:

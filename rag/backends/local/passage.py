@@ -13,16 +13,11 @@ from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, tit
 from rag.guard import FLAG, looks_like_injection
 from rag.text import (
     BLANK_LINE,
-    COMMENT,
     FENCE,
-    INFO_NAVIGATION,
     LABEL,
-    LINK_DEFINITION,
     MAN_RUNNING,
-    POD_MARKUP,
-    RST_MARKUP,
-    RULE,
     TABLE_CELLS,
+    UNSEEN,
     cell_starts,
     clean_with_offsets,
     content_terms,
@@ -244,8 +239,7 @@ class Passage:
         reader of the rendered file never sees, an Info manual's navigation ("* Exit status::", "File: sed.info, Node:
         ..."), POD's markup ("=over 4", "=cut"): never quoted."""
         sentence = self.sentence(i)
-        return any(unseen.fullmatch(sentence) is not None
-                   for unseen in (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP, INFO_NAVIGATION, POD_MARKUP))
+        return any(unseen.fullmatch(sentence) is not None for unseen in UNSEEN)
 
     def bullet(self, i: int) -> bool:
         """Sentence `i` is a bulleted list item ("• Share passwords with anyone", "* Data received from ...")."""

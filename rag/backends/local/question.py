@@ -49,15 +49,16 @@ NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{
                               rf"\b(?:{MONTHS})\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?\d{{4}}\b")
 # a count that gives none: "zero or more packages", "one or more", "more than one trigger"
 VAGUE = re.compile(r"\b(?:zero|one)\s+or\s+more\b|\bmore\s+than\s+one\b", re.IGNORECASE)
+NOT_A_VERSION = r"(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)"  # "the release date", "notes"
 KIND_PATTERNS = (  # first match wins
     # "which version", "which Git version", "in which GNU sed release", "which CPython releases"; not "what does the
     # release ...", "which release notes"
     ("version", r"\b(?:which|what)\s+(?:(?!(?:is|are|was|were|do|does|did|the|a|an|of)\b)[\w.+-]+\s+){0,2}"
-                r"(?:version|release)s?\b(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)|"
+                rf"(?:version|release)s?\b{NOT_A_VERSION}|"
                 r"\bversion\s+number\b|\bthe\s+version\s+of\b|"
                 # "What is the default Python 3 version in Bookworm?"; not "the release date", "the release notes"
                 r"\b(?:what|which)\s+(?:is|was|are|were)\s+the\s+(?:[\w.+-]+\s+){0,3}?(?:version|release)\b"
-                r"(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)|"
+                rf"{NOT_A_VERSION}|"
                 r"\bintroduced in\b|\bsince (?:which|what)\b"),
     ("date", r"\b(?:what|which)\s+(?:year|date|day|month)\b|\bwhen\s+(?:was|were|did)\b|"
              r"\b(?:what|which)\s+(?:is|was)\s+the\s+(?:\w+\s+)?date\b"),  # "What is the release date of ...?"
