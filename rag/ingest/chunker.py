@@ -2,7 +2,9 @@
 
 Chunks cover only the prose between a page's furniture spans (running headers, page numbers).
 Each chunk's `section` is its heading path: the page's own section (a DOCX heading) and the last
-headings above the chunk, which may be pages back ("libtasn1 > 3 Utilities > 3.2 Invoking asn1Coding")."""
+headings above the chunk, which may be pages back ("libtasn1 > 3 Utilities > 3.2 Invoking asn1Coding");
+where the headings' marks give their levels (Markdown's "##", POD's "=head2"), its ancestors
+("v2.14.3 (2026-11-04) > What's Changed > Fixes"), never a previous sibling."""
 
 from __future__ import annotations
 
@@ -16,8 +18,10 @@ from rag.protocols import Embedder
 from rag.text import heading_spans, squash_runs
 from rag.types import Chunk, Document, Page
 
-TRAIL = 2  # headings kept in a chunk's path
+TRAIL = 2  # headings kept in a chunk's path (one more where the headings' marks give their levels)
 HEADING_MARKS = re.compile(r"^(?:#+|=(?:head\d|item))[ \t]*")
+LEVEL = re.compile(r"(#+)[ \t]|=head(\d)")  # Markdown's "## ", POD's "=head2"
+ITEM_LEVEL = 9  # POD's "=item", under any "=headN"
 MAX_SECTION = 200  # characters
 
 
@@ -67,7 +71,7 @@ class Chunker:
 
     def chunk(self, document: Document, pages: Iterable[Page]) -> list[Chunk]:
         chunks: list[Chunk] = []
-        trail: list[str] = []  # headings seen so far in the document, latest last
+        trail: list[tuple[int | None, str]] = []  # (level, title) of the headings above, latest last
         for page in pages:
             headings = page_headings(page)
             if page.section:  # a DOCX section starts afresh under its own heading
@@ -76,15 +80,43 @@ class Chunker:
                 if not page.text[start:end].strip():
                     continue
                 while headings and headings[0][0] <= start:
-                    trail.append(headings.pop(0)[1])
+                    climb(trail, page, *headings.pop(0))
                 chunks.append(Chunk(
                     chunk_id=f"{document.doc_id}:{len(chunks):05d}", doc_id=document.doc_id,
                     text=page.text[start:end], page=page.number, start=start, end=end,
-                    section=heading_path(page.section, trail), title=document.name, owner=document.owner,
+                    section=heading_path(page.section, path(trail)), title=document.name, owner=document.owner,
                     collection=document.collection,
                 ))
-            trail += [h for _, h in headings]
+            for heading in headings:
+                climb(trail, page, *heading)
         return chunks
+
+
+def heading_level(line: str) -> int | None:
+    """A heading's depth where its marks give it (Markdown's "## Fixes" is 2, POD's "=head2" 2, an "=item" under
+    either); None for a heading known by its look alone (a PDF's "2.1 Invoking asn1Parser")."""
+    match = LEVEL.match(line)
+    if match:
+        return len(match.group(1)) if match.group(1) else int(match.group(2))
+    return ITEM_LEVEL if line.startswith("=item") else None
+
+
+def climb(trail: list[tuple[int | None, str]], page: Page, offset: int, title: str) -> None:
+    """Add a heading to the trail: one with a level closes the sections at its level and below ("## v2.14.2" after
+    "## v2.14.3 > ### What's Changed > #### Fixes" is a sibling of the first, not under the last). Its marks open
+    its line: an indented "# Put 80 spaces in the buffer" is a comment in a manual's example."""
+    level = heading_level(page.text[offset:offset + 8]) if offset == 0 or page.text[offset - 1] == "\n" else None
+    if level is not None:
+        while trail and trail[-1][0] is not None and trail[-1][0] >= level:
+            trail.pop()
+    trail.append((level, title))
+
+
+def path(trail: list[tuple[int | None, str]]) -> list[str]:
+    """The titles a chunk's path keeps: the last two headings, or three where levels make them its ancestors
+    ("v2.14.3 (2026-11-04) > What's Changed > Fixes": a changelog's entry keeps its release)."""
+    depth = TRAIL + 1 if trail and trail[-1][0] is not None else TRAIL
+    return [title for _, title in trail[-depth:]]
 
 
 def page_headings(page: Page) -> list[tuple[int, str]]:
@@ -98,7 +130,7 @@ def page_headings(page: Page) -> list[tuple[int, str]]:
 
 def heading_path(section: str, trail: list[str]) -> str:
     parts: list[str] = []
-    for part in [section, *trail[-TRAIL:]]:
+    for part in [section, *trail]:
         if part and part not in parts:
             parts.append(part)
     return " > ".join(parts)[:MAX_SECTION]

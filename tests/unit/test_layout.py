@@ -2,7 +2,7 @@
 
 import pytest
 
-from rag.ingest.chunker import Chunker, page_headings
+from rag.ingest.chunker import Chunker, heading_level, page_headings
 from rag.ingest.layout import furniture_spans, mark_furniture
 from rag.ingest.parsers import PdfParser, single_struck
 from rag.text import (
@@ -674,3 +674,19 @@ def test_perls_pod_headings_are_units_and_its_markup_is_no_sentence() -> None:
     assert "=over 4" in units and "=back" in units and "=cut" in units
     assert [h for _, h in page_headings(Page(1, POD))] == [
         "NAME", "Module Installation", "How do I install a module into my home directory?"]
+
+
+def test_a_markdown_chunks_path_holds_its_ancestors_not_the_previous_section():
+    """pydantic's changelog: "## v2.14.3 (2026-11-04)" > "### What's Changed" > "#### Fixes" left a fix's chunk with
+    the path "What's Changed > Fixes" (the last two headings), so no entry knew its release; and after "#### Fixes",
+    the next release's "## v2.14.2" was read as under it. Where the marks give levels, the path is the ancestors."""
+    md = ("# Pydantic\n\nIntro text of the project.\n\n## v2.14.3 (2026-11-04)\n\n### What's Changed\n\n#### Fixes\n\n"
+          "- Fix a crash when a model has no fields.\n\n## v2.14.2 (2026-10-29)\n\nThe second patch release.\n\n"
+          "### What's Changed\n\n- Bump PyO3 to 0.28.\n")
+    doc = Document("d", "README.md", "txt", "x", 1, "me", "")
+    chunker = Chunker(HashEmbedder(), 12, 0)
+    sections = {c.text.split("\n")[0]: c.section for c in chunker.chunk(doc, [Page(1, md)])}
+    assert sections["- Fix a crash when a model has no fields."] == "v2.14.3 (2026-11-04) > What's Changed > Fixes"
+    assert sections["The second patch release."] == "Pydantic > v2.14.2 (2026-10-29)"  # not under the last "Fixes"
+    # a heading known by its look alone keeps the last two, as before
+    assert heading_level("2.1 Invoking asn1Parser") is None and heading_level("=head2 Scope") == 2
