@@ -56,8 +56,10 @@ def cited_sentences(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 def cited_spans(answer: Answer, numbers: tuple[int, ...]) -> list[str]:
     """The source each valid [n] points at. The whole chunk, not the narrowed quote: a quote is only
-    narrowed when a sentence is verbatim, and then the chunk holds it anyway."""
-    return [answer.hits[n - 1].chunk.text for n in numbers if 1 <= n <= len(answer.hits)]
+    narrowed when a sentence is verbatim, and then the chunk holds it anyway; with its heading path, the
+    headings above it (a changelog entry's release, "2.2.0", is one)."""
+    hits = [answer.hits[n - 1] for n in numbers if 1 <= n <= len(answer.hits)]
+    return [f"{hit.chunk.section}\n{hit.chunk.text}" if hit.chunk.section else hit.chunk.text for hit in hits]
 
 
 def numbers_in(text: str) -> set[str]:

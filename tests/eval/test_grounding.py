@@ -70,3 +70,15 @@ def test_not_found_reply_and_out_of_range_citations():
 def test_markers_are_split_from_code_indexes_and_attached_to_their_sentence():
     text = "A value[0]=0x01 , len=1. [1]\n\nB is 5 [2]. C [1][3]."
     assert cited_sentences(text) == [("A value[0]=0x01, len=1.", (1,)), ("B is 5.", (2,)), ("C.", (1, 3))]
+
+
+def test_a_heading_above_the_chunk_is_part_of_what_it_cites(local_embedder):
+    """A changelog entry's release heads its chunk's path, not its text ("2.2.0" over "- The fsevents2 observer is now
+    deprecated"): the extractive reader leads its quote with it, and the check finds it there."""
+    chunk = Chunk("c2", "d1", "- [fsevents2] The fsevents2 observer is now deprecated (#909)", 1, 0, 60,
+                  section="2.2.1 > 2.2.0")
+    answer = Answer("q", "q", text="2.2.0 [1] - [fsevents2] The fsevents2 observer is now deprecated (#909) [1]",
+                    hits=[Hit(chunk, 1.0)])
+    assert unsupported_sentences(answer, local_embedder) == []
+    answer.text = "2.3.0 [1] - [fsevents2] The fsevents2 observer is now deprecated (#909) [1]"
+    assert unsupported_sentences(answer, local_embedder)  # a release the path does not name is not supported

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from rag.backends.local.question import answer_kind, holds_kind, identifiers, manual_page, read_question, title_words
+from rag.backends.local.question import (
+    answer_kind,
+    holds_kind,
+    identifiers,
+    manual_page,
+    read_question,
+    release_of,
+    same_release,
+    title_words,
+)
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -250,3 +259,22 @@ def test_a_package_version_with_its_revision_is_an_identifier_the_answer_must_ho
     assert read_question("Which CVE was fixed in gzip 1.12-1?").required([]) == ["1.12-1"]
     assert read_question("Who uploaded gzip 1.3.12-3.2?").required([]) == ["1.3.12-3.2"]
     assert read_question("What changed in version 2.0 of the GPL?").required([]) == []
+
+
+@pytest.mark.parametrize(("heading", "release"), [
+    ("2.2.0", "2.2.0"), ("v2.14.3 (2026-11-04)", "2.14.3"), ("## 1.26.0b2 (2026-02-11)", "1.26.0b2"),
+    ("E2fsprogs 1.47.0 (February 5, 2023)", "1.47.0"), ("Version 2.0 - 2024-01-01", "2.0"),
+    ("3.2 Invoking asn1Coding", ""), ("Version 2.1, February 1999", ""), ("Python 3.8 support", ""), ("1.1 Overview", ""),
+])
+def test_a_changelogs_release_heading_names_its_version(heading, release):
+    assert release_of(heading) == release
+
+
+def test_a_question_states_a_release_or_asks_for_one():
+    assert read_question("Which libc version did the 2.13.4 release move to?").releases == ("2.13.4",)
+    assert read_question("Which hook came with the first v2.12 alpha?").releases == ("2.12",)
+    assert same_release("2.12.0a1", "2.12") and same_release("2.12.3", "2.12") and not same_release("2.120.0", "2.12")
+    asked = read_question("In which release was the fsevents2 observer deprecated?")
+    assert asked.asks_release("watchdog-README.rst") and not read_question(
+        "Which Python version does watchdog require?").asks_release("watchdog-README.rst")
+    assert read_question("In which watchdog version was fsevents2 deprecated?").asks_release("watchdog-README.rst")

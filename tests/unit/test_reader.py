@@ -1084,3 +1084,67 @@ def test_pods_markup_and_headings_are_never_quoted(reader) -> None:
     reading = reader.read(ChatRequest("Why can't I install a Perl module to the default location?", [hit(pod, 0, "faq.txt")]))
     assert reading.candidates and not any(c.text.startswith("=") for c in reading.candidates), reading.candidates
     assert squash(reading.answer[0].text).startswith("If you're not the Perl administrator")
+
+
+WATCHDOG = ("- [build] Wheels are now available for Python 3.11 (`#932 <https://github.com/gorakhargosh/watchdog/pull/932>`__)\n"
+            "- [fsevents2] The ``fsevents2`` observer is now deprecated (`#909 <https://github.com/gorakhargosh/watchdog/pull/909>`__)\n"
+            "- [utils] Remove unnecessary code in ``dirsnapshot.py`` (`#930 <https://github.com/gorakhargosh/watchdog/pull/930>`__)\n")
+AZURE = ("## 1.26.0 (2026-09-30)\n\n### Features Added\n\n- `ManagedIdentityCredential` now supports user-assigned "
+         "identities on Azure Arc-enabled servers.\n\n## 1.25.3 (2026-08-12)\n\n### Bugs Fixed\n\n- Fixed a bug where "
+         "`AzureCliCredential` ignored the tenant given to `get_token`.\n")
+
+
+def test_a_changelog_entry_answers_in_which_release_with_the_heading_it_is_under(reader) -> None:
+    """watchdog's and azure-identity's changelogs: "In which release was the fsevents2 observer deprecated?" was
+    refused ("no passage gives a version") or answered with another entry that names a version: the entry names
+    none, the release heading above it does. The heading is quoted with the entry, from the chunk's heading path
+    where the chunk does not hold it (a lead the grounding check finds in the path)."""
+    entry = Chunk("d:0", "d", WATCHDOG, page=1, start=0, end=len(WATCHDOG), title="watchdog-README.rst", owner="u",
+                  section="2.2.1 > 2.2.0")
+    request = ChatRequest("In which release was the fsevents2 observer deprecated?", [Hit(entry, 1.0, 1, 1)])
+    reading = reader.read(request)
+    assert not reading.gate and reading.lead == "2.2.0" and "fsevents2" in reading.answer[0].text
+    text = "".join(p for p in reader.stream(request) if isinstance(p, str))
+    assert text.startswith("2.2.0 [1] - [fsevents2] The ``fsevents2`` observer is now deprecated")
+    reading = reader.read(ChatRequest("In which release did ManagedIdentityCredential gain support for user-assigned "
+                                      "identities on Arc-enabled servers?", [hit(AZURE, 0, "README.md")]))
+    assert [c.text for c in reading.answer][:2] == ["1.26.0 (2026-09-30)", "- `ManagedIdentityCredential` now supports "
+                                                    "user-assigned identities on Azure Arc-enabled servers."]
+    # another product's version is not the release's: a changelog's heading does not say which Python is required
+    reading = reader.read(ChatRequest("Which Python version does the credential support on Arc-enabled servers?",
+                                      [hit(AZURE, 0, "README.md")]))
+    assert reading.gate == "no passage gives a version"
+
+
+def test_a_question_that_names_a_release_is_answered_from_its_entries(reader) -> None:
+    """pydantic's changelog: "Which libc version did the 2.13.4 release move to?" was answered from another release's
+    entries; an entry of the release the question states answers, also from a chunk whose heading path names it."""
+    later = "- Bump PyO3 to 0.28 and jiter to 0.13 by @davidhewitt.\n- Bump libc from 0.2.150 to 0.2.155 by @Viicos.\n"
+    earlier = "- Bump libc from 0.2.155 to 0.2.185 by @Viicos in #13109.\n"
+    hits = [Hit(Chunk("d:0", "d", later, page=1, start=0, end=len(later), title="README.md", owner="u",
+                      section="v2.14.2 (2026-10-29) > What's Changed > Packaging"), 1.0, 1, 1),
+            Hit(Chunk("d:1", "d", earlier, page=1, start=500, end=500 + len(earlier), title="README.md", owner="u",
+                      section="v2.13.4 (2026-06-01) > What's Changed > Packaging"), 0.9, 2, 2)]
+    reading = reader.read(ChatRequest("Which libc version did the 2.13.4 release move to?", hits))
+    assert reading.answer and all(c.source == 2 for c in reading.answer)
+    reading = reader.read(ChatRequest("Which libc version did the 2.14.2 release move to?", hits))
+    assert reading.answer and all(c.source == 1 for c in reading.answer)
+
+
+WGET = ("'--waitretry=SECONDS'\n     If you don't want Wget to wait between _every_ retrieval, but only between retries of "
+        "failed downloads, you can use this option.  Wget will use linear backoff, waiting 1 second after the first "
+        "failure on a given file, then waiting 2 seconds after the second failure on that file.  By default, Wget will "
+        "assume a value of 10 seconds.\n\n'--tries=NUMBER'\n     Set number of tries to NUMBER.  Specify 0 or 'inf' for "
+        "infinite retrying.  The default is to retry 20 times, with the exception of fatal errors like \"connection "
+        "refused\" or \"not found\" (404), which are not retried.\n")
+
+
+def test_how_many_is_answered_by_a_number_of_what_it_counts(reader) -> None:
+    """wget's manual: "How many times will Wget retry a download by default?" was answered with --waitretry's "waiting
+    1 second after the first failure ... 10 seconds": a number, but of seconds. Where a sentence gives a number of what
+    the question counts ("retry 20 times"), only such a sentence holds the value asked for."""
+    reading = reader.read(ChatRequest("How many times will Wget retry a download by default before giving up?",
+                                      [hit(WGET, 0, "wget-info.txt")]))
+    assert "retry 20 times" in " ".join(c.text for c in reading.answer)
+    assert read_question("How many trailing lines does tail show?").unit == "lines"
+    assert read_question("How many does it take?").unit == ""

@@ -35,7 +35,18 @@ from rag.backends.local.passage import (
     terms_of,
     title_line,
 )
-from rag.backends.local.question import HOLDS, TYPED, Question, holds_kind, manual_page, read_question, title_words
+from rag.backends.local.question import (
+    HOLDS,
+    TYPED,
+    Question,
+    counts,
+    holds_kind,
+    manual_page,
+    read_question,
+    release_of,
+    same_release,
+    title_words,
+)
 from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
@@ -109,6 +120,7 @@ class Reading:
     confidence: float = 0.0
     answer: list[Candidate] = field(default_factory=list)  # the sentences quoted, in text order
     gate: str = ""  # why no passage can answer (then the reader refuses whatever the scores say)
+    lead: str = ""  # the release the quote's changelog entry is under, when the passage does not hold its heading
 
     @functools.cached_property
     def explicit(self) -> set[int]:
@@ -194,7 +206,34 @@ class Reading:
         if (kind in NAMED_BY_TERM and WHICH.search(self.question.text)
                 and self.passages[c.source].entry_term(c.position) is not None):
             return True  # "which group ...", not "who ...": a person is not named by a term
+        if kind == "version" and self.release(c):
+            return True  # a changelog's entry gives the release it is under: "2.2.0" over "- fsevents2 is now deprecated"
+        if kind == "number" and self.counted and not counts(self.evidence(c), self.question.unit):
+            return False  # "how many times": "retry 20 times", where some sentence counts them, not "wait 10 seconds"
         return holds_kind(self.evidence(c), kind, asked)
+
+    @functools.cached_property
+    def counted(self) -> bool:
+        """Some candidate gives a number of what the question counts ("how many times ...": "retry 20 times")."""
+        unit = self.question.unit
+        return bool(unit) and any(counts(self.evidence(c), unit) for c in self.candidates)
+
+    def release(self, c: Candidate) -> str:
+        """The release heading the candidate's changelog entry is under, where the question asks in which release
+        (see Question.asks_release): "2.2.0" over "- The fsevents2 observer is now deprecated"; "" otherwise."""
+        p = self.passages[c.source]
+        heading = p.release(c.start)[0]
+        return heading if heading and self.question.asks_release(p.hit.chunk.title) else ""
+
+    @functools.cached_property
+    def release_named(self) -> bool:
+        """The question states a release some candidate's changelog entry is under ("What changed in 2.14.0?",
+        "the first 2.12 alpha"): only that release's entries answer."""
+        return bool(self.question.releases) and any(self.in_named_release(c) for c in self.candidates)
+
+    def in_named_release(self, c: Candidate) -> bool:
+        version = release_of(self.passages[c.source].release(c.start)[0])
+        return bool(version) and any(same_release(version, stated) for stated in self.question.releases)
 
     def evidence(self, c: Candidate) -> str:
         """The candidate's text, after the option line or term it describes (a description alone names no option), or
@@ -431,6 +470,8 @@ class ExtractiveChatModel:
             return False  # another document's sentence, however close, does not answer for the named one
         if reading.entry_named and not reading.in_named_entry(c):
             return False  # another entry of the list whose entry the question names ("staff") answers for another
+        if reading.release_named and not reading.in_named_release(c):
+            return False  # another release's entry: "What changed in 2.14.0?" is not answered from 2.13.4's
         return reading.covers(c) and (reading.question.value_needed is None or reading.holds_value(c))
 
     @staticmethod
@@ -571,7 +612,21 @@ class ExtractiveChatModel:
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
         if keep[-1] > best.position and opens_list(p.sentence(keep[-1])):
             keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
-        return [as_quoted(p, i) for i in keep]
+        return self.released(reading, p, best, [as_quoted(p, i) for i in keep])
+
+    @staticmethod
+    def released(reading: Reading, p: Passage, best: Candidate, quote: list[Candidate]) -> list[Candidate]:
+        """The quote under the release heading it answers "in which release" with: the heading quoted first where the
+        passage holds it, else the reading's lead (the chunk's heading path holds it), unless the quote names it."""
+        heading = reading.release(best)
+        version = release_of(heading)
+        if not version or any(version in c.text.lower() for c in quote):
+            return quote
+        position = p.release(best.start)[1]
+        if position is None:
+            reading.lead = heading
+            return quote
+        return [as_quoted(p, position), *quote]
 
     def list_items(self, reading: Reading, p: Passage, i: int) -> list[Candidate]:
         """The items of the list sentence `i` of `p` opens: the sentences after it up to the next heading, or those
@@ -633,6 +688,8 @@ class ExtractiveChatModel:
             yield NOT_FOUND
             yield Assessment(reading.confidence if reading else 0.0, related=related, reason=self.why_not(reading))
             return
+        if reading.lead:  # the release a changelog's entry is under, from the chunk's heading path
+            yield f"{reading.lead} [{reading.answer[0].source}] "
         for i, c in enumerate(reading.answer):  # each sentence cites its source: each is checked on its own
             yield from re.findall(r"\S+\s*", squash(c.text))
             yield f" [{c.source}]" + (" " if i < len(reading.answer) - 1 else "")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
+from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, release_of, title_words, values
 from rag.guard import FLAG, looks_like_injection
 from rag.text import (
     BLANK_LINE,
@@ -283,6 +283,14 @@ class Passage:
         cells = re.split(r"[ \t]*\|[ \t]*|\t|[ \t]{2,}", self.sentence(first).strip(" |"))
         numbered = any(re.fullmatch(r"[\d.,%]+", cell) for cell in cells)  # "light   weight   50" is a record
         return first if first < i and self.row(i) and not opens_inside and not numbered else None
+
+    def release(self, start: int) -> tuple[str, int | None]:
+        """The changelog release heading nearest above `start` ("2.2.0", "1.26.0 (2026-09-30)") and its sentence number
+        when this passage holds it (else it is in the chunk's heading path); ("", None) under none."""
+        for i in reversed(range(len(self.spans))):
+            if self.spans[i][0] <= start and self.spans[i] in self.headings and release_of(self.sentence(i)):
+                return self.sentence(i).lstrip("#").strip(), i
+        return next(((part, None) for part in reversed(self.hit.chunk.section.split(" > ")) if release_of(part)), ("", None))
 
     def heading_before(self, start: int) -> str:
         before = [self.text[a:b] for a, b in self.headings if b <= start]

@@ -214,6 +214,39 @@ def another_product(before: str, product: str) -> bool:
     return bool(name) and not (name.startswith(product) or product.startswith(name))
 
 
+# a release's heading in a changelog: "2.2.0", "v2.14.3 (2026-11-04)", "1.26.0 (2026-09-30)", "E2fsprogs 1.47.0
+# (February 5, 2023)", "Version 2.0 - 2024-01-01"; not a numbered section's title ("3.2 Invoking asn1Coding"), nor a
+# licence's "Version 2.1, February 1999"
+RELEASE = re.compile(r"(?:[A-Za-z][\w+-]*\s+)?(?:v|version\s+|release\s+)?(\d+(?:\.\d+)+(?:[-.+]?[A-Za-z]+\d*)*)"
+                     r"\s*(?:\([^()]*\)|[-\u2013\u2014:]\s*\S*\d\S*)?", re.IGNORECASE)
+STATED_VERSION = re.compile(r"(?<![\w.-])v?(\d+(?:\.\d+)+(?:[A-Za-z]+\d*)?)(?![\w-]|\.\d)")  # "2.14.0", "v2.12", "1.0.0b1"
+
+
+def release_of(heading: str) -> str:
+    """The version a changelog's release heading names, lower-cased ("v2.14.3 (2026-11-04)" -> "2.14.3"); "" if the
+    heading names no release."""
+    match = RELEASE.fullmatch(heading.strip().lstrip("#").strip())
+    return match.group(1).lower() if match else ""
+
+
+def same_release(release: str, stated: str) -> bool:
+    """Whether a release is the one a question states: "2.14.0" is, and "2.12.0a1" and "2.12.3" are of "2.12"."""
+    return release == stated or release.startswith(stated + ".") or re.match(rf"{re.escape(stated)}[a-z]", release) is not None
+
+
+# what "how many" counts: "how many times" -> "times", "how many trailing lines" -> "lines" (a plural noun, within two words)
+COUNTED = re.compile(r"\bhow\s+many\s+(?:[a-z-]+\s+)?([a-z]{3,}s)\b", re.IGNORECASE)
+
+
+def counts(text: str, unit: str) -> bool:
+    """Whether the text gives a number of the unit ("retry 20 times", "10 trailing lines"; "once" or "twice" for
+    "times")."""
+    if unit == "times" and re.search(r"\b(?:once|twice|thrice)\b", text, re.IGNORECASE):
+        return True
+    number = rf"(?:\d+(?:[.,]\d+)*|{NUMBER_WORDS})"
+    return re.search(rf"\b{number}\s+(?:[\w-]+\s+)?{re.escape(unit[:-1])}", text, re.IGNORECASE) is not None
+
+
 def stated(value: str, text: str) -> bool:
     """Whether the question's text holds this value as a whole token."""
     return re.search(rf"(?<![\w.-]){re.escape(value)}(?![\w-])", text, re.IGNORECASE) is not None
@@ -262,6 +295,24 @@ class Question:
         if self.kind in VALUE_KINDS:
             return self.kind
         return "switch" if self.kind == "option" and ASKS_SWITCH.search(self.text) else None
+
+    @functools.cached_property
+    def unit(self) -> str:
+        """What a "how many" question counts ("times", "bytes", "lines"), "" for none."""
+        match = COUNTED.search(self.text) if self.kind == "number" else None
+        return match.group(1).lower() if match and match.group(1).lower() not in STOPWORDS else ""
+
+    @functools.cached_property
+    def releases(self) -> tuple[str, ...]:
+        """The versions the question states ("What changed in 2.14.0?", "the first 2.12 alpha"), lower-cased."""
+        return tuple(dict.fromkeys(v.lower() for v in STATED_VERSION.findall(self.text)))
+
+    def asks_release(self, title: str) -> bool:
+        """The question asks in which release of the document's product something happened ("In which release was
+        fsevents2 deprecated?", "which watchdog release ..." of watchdog-README.rst), not the version of another
+        product it names ("Which Python version ..."), which a changelog's release is not."""
+        product = versioned_in(self.text)
+        return self.kind == "version" and (product is None or product in title_words(title))
 
     def required(self, titles: Sequence[str]) -> list[str]:
         """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME), version
