@@ -22,6 +22,7 @@ TRAIL = 2  # headings kept in a chunk's path (one more where the headings' marks
 HEADING_MARKS = re.compile(r"^(?:#+|=(?:head\d|item))[ \t]*")
 LEVEL = re.compile(r"(#+)[ \t]|=head(\d)")  # Markdown's "## ", POD's "=head2"
 ITEM_LEVEL = 9  # POD's "=item", under any "=headN"
+MARKDOWN = (".md", ".markdown")  # where "#" marks a heading's level
 MAX_SECTION = 200  # characters
 
 
@@ -72,6 +73,7 @@ class Chunker:
     def chunk(self, document: Document, pages: Iterable[Page]) -> list[Chunk]:
         chunks: list[Chunk] = []
         trail: list[tuple[int | None, str]] = []  # (level, title) of the headings above, latest last
+        markdown = document.name.lower().endswith(MARKDOWN)
         for page in pages:
             headings = page_headings(page)
             if page.section:  # a DOCX section starts afresh under its own heading
@@ -80,7 +82,7 @@ class Chunker:
                 if not page.text[start:end].strip():
                     continue
                 while headings and headings[0][0] <= start:
-                    climb(trail, page, *headings.pop(0))
+                    climb(trail, page, *headings.pop(0), markdown=markdown)
                 chunks.append(Chunk(
                     chunk_id=f"{document.doc_id}:{len(chunks):05d}", doc_id=document.doc_id,
                     text=page.text[start:end], page=page.number, start=start, end=end,
@@ -88,24 +90,26 @@ class Chunker:
                     collection=document.collection,
                 ))
             for heading in headings:
-                climb(trail, page, *heading)
+                climb(trail, page, *heading, markdown=markdown)
         return chunks
 
 
-def heading_level(line: str) -> int | None:
-    """A heading's depth where its marks give it (Markdown's "## Fixes" is 2, POD's "=head2" 2, an "=item" under
-    either); None for a heading known by its look alone (a PDF's "2.1 Invoking asn1Parser")."""
+def heading_level(line: str, markdown: bool = True) -> int | None:
+    """A heading's depth where its marks give it (Markdown's "## Fixes" is 2, in a Markdown file: elsewhere "# ps axjf"
+    is a root shell's prompt; POD's "=head2" 2, an "=item" under either); None for a heading known by its look alone
+    (a PDF's "2.1 Invoking asn1Parser")."""
     match = LEVEL.match(line)
-    if match:
+    if match and (match.group(2) or markdown):
         return len(match.group(1)) if match.group(1) else int(match.group(2))
     return ITEM_LEVEL if line.startswith("=item") else None
 
 
-def climb(trail: list[tuple[int | None, str]], page: Page, offset: int, title: str) -> None:
+def climb(trail: list[tuple[int | None, str]], page: Page, offset: int, title: str, markdown: bool) -> None:
     """Add a heading to the trail: one with a level closes the sections at its level and below ("## v2.14.2" after
     "## v2.14.3 > ### What's Changed > #### Fixes" is a sibling of the first, not under the last). Its marks open
     its line: an indented "# Put 80 spaces in the buffer" is a comment in a manual's example."""
-    level = heading_level(page.text[offset:offset + 8]) if offset == 0 or page.text[offset - 1] == "\n" else None
+    at_start = offset == 0 or page.text[offset - 1] == "\n"
+    level = heading_level(page.text[offset:offset + 8], markdown) if at_start else None
     if level is not None:
         while trail and trail[-1][0] is not None and trail[-1][0] >= level:
             trail.pop()

@@ -689,4 +689,5 @@ def test_a_markdown_chunks_path_holds_its_ancestors_not_the_previous_section():
     assert sections["- Fix a crash when a model has no fields."] == "v2.14.3 (2026-11-04) > What's Changed > Fixes"
     assert sections["The second patch release."] == "Pydantic > v2.14.2 (2026-10-29)"  # not under the last "Fixes"
     # a heading known by its look alone keeps the last two, as before
-    assert heading_level("2.1 Invoking asn1Parser") is None and heading_level("=head2 Scope") == 2
+    assert heading_level("2.1 Invoking asn1Parser") is None and heading_level("=head2 Scope", markdown=False) == 2
+    assert heading_level("# ps axjf", markdown=False) is None  # a man page's root prompt, not a heading's level

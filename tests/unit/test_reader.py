@@ -9,7 +9,7 @@ import pytest
 
 from rag.backends.local.extractive import DANGLING, FEATURES, OFF_TOPIC, ExtractiveChatModel, as_read, weights
 from rag.backends.local.passage import emphasis, passages, synopsis_line, title_line
-from rag.backends.local.question import read_question
+from rag.backends.local.question import counts, read_question
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest
 from rag.settings import Settings
@@ -1148,3 +1148,6 @@ def test_how_many_is_answered_by_a_number_of_what_it_counts(reader) -> None:
     assert "retry 20 times" in " ".join(c.text for c in reading.answer)
     assert read_question("How many trailing lines does tail show?").unit == "lines"
     assert read_question("How many does it take?").unit == ""
+    # bc's manual: the count after its noun
+    assert counts("The current limit on the number of unique names is 32767 for each of simple variables", "names")
+    assert not counts("Wget will assume a value of 10 seconds.", "times")

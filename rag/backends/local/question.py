@@ -239,12 +239,13 @@ COUNTED = re.compile(r"\bhow\s+many\s+(?:[a-z-]+\s+)?([a-z]{3,}s)\b", re.IGNOREC
 
 
 def counts(text: str, unit: str) -> bool:
-    """Whether the text gives a number of the unit ("retry 20 times", "10 trailing lines"; "once" or "twice" for
-    "times")."""
+    """Whether the text gives a number of the unit ("retry 20 times", "10 trailing lines", "the number of unique names
+    is 32767"; "once" or "twice" for "times")."""
     if unit == "times" and re.search(r"\b(?:once|twice|thrice)\b", text, re.IGNORECASE):
         return True
-    number = rf"(?:\d+(?:[.,]\d+)*|{NUMBER_WORDS})"
-    return re.search(rf"\b{number}\s+(?:[\w-]+\s+)?{re.escape(unit[:-1])}", text, re.IGNORECASE) is not None
+    number, noun = rf"(?:\d+(?:[.,]\d+)*|{NUMBER_WORDS})\b", rf"{re.escape(unit[:-1])}\w*"
+    return re.search(rf"\b{number}\s+(?:[\w-]+\s+)?{noun}|\b{noun}\s+(?:is|are|was|were|of|:)\s+(?:[\w-]+\s+)?{number}",
+                     text, re.IGNORECASE) is not None
 
 
 def stated(value: str, text: str) -> bool:
