@@ -503,3 +503,17 @@ def under_heading(section: str, names: Sequence[str]) -> bool:
     "asn1_read_value" (not under "asn1_write_value": the path's last heading is the chunk's own entry)."""
     last = spoken(section.rsplit(" > ", 1)[-1])
     return bool(last) and any(spoken(name) == last for name in names)
+
+
+# a release's heading in a changelog: "2.2.0", "v2.14.3 (2026-11-04)", "1.26.0 (2026-09-30)", "E2fsprogs 1.47.0
+# (February 5, 2023)", "Version 2.0 - 2024-01-01"; not a numbered section's title ("3.2 Invoking asn1Coding"), nor a
+# licence's "Version 2.1, February 1999"
+RELEASE = re.compile(r"(?:[A-Za-z][\w+-]*\s+)?(?:v|version\s+|release\s+)?(\d+(?:\.\d+)+(?:[-.+]?[A-Za-z]+\d*)*)"
+                     r"\s*(?:\([^()]*\)|[-\u2013\u2014:]\s*\S*\d\S*)?", re.IGNORECASE)
+
+
+def release_of(heading: str) -> str:
+    """The version a changelog's release heading names, lower-cased ("v2.14.3 (2026-11-04)" -> "2.14.3"); "" if the
+    heading names no release."""
+    match = RELEASE.fullmatch(heading.strip().lstrip("#").strip())
+    return match.group(1).lower() if match else ""

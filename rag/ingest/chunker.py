@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from rag.protocols import Embedder
-from rag.text import heading_spans, squash_runs
+from rag.text import heading_spans, release_of, squash_runs
 from rag.types import Chunk, Document, Page
 
-TRAIL = 2  # headings kept in a chunk's path (one more where the headings' marks give their levels)
+TRAIL = 2  # headings kept in a chunk's path (and a changelog's release above them)
 HEADING_MARKS = re.compile(r"^(?:#+|=(?:head\d|item))[ \t]*")
 LEVEL = re.compile(r"(#+)[ \t]|=head(\d)")  # Markdown's "## ", POD's "=head2"
 ITEM_LEVEL = 9  # POD's "=item", under any "=headN"
@@ -117,10 +117,11 @@ def climb(trail: list[tuple[int | None, str]], page: Page, offset: int, title: s
 
 
 def path(trail: list[tuple[int | None, str]]) -> list[str]:
-    """The titles a chunk's path keeps: the last two headings, or three where levels make them its ancestors
-    ("v2.14.3 (2026-11-04) > What's Changed > Fixes": a changelog's entry keeps its release)."""
-    depth = TRAIL + 1 if trail and trail[-1][0] is not None else TRAIL
-    return [title for _, title in trail[-depth:]]
+    """The titles a chunk's path keeps: the last two headings (its ancestors, where levels make them so), and a
+    changelog's release above them ("v2.14.3 (2026-11-04) > What's Changed > Fixes": an entry keeps its release)."""
+    titles = [title for _, title in trail[-TRAIL:]]
+    release = next((title for level, title in reversed(trail[:-TRAIL]) if level is not None and release_of(title)), None)
+    return [release, *titles] if release else titles
 
 
 def page_headings(page: Page) -> list[tuple[int, str]]:

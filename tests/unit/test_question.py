@@ -10,10 +10,10 @@ from rag.backends.local.question import (
     identifiers,
     manual_page,
     read_question,
-    release_of,
     same_release,
     title_words,
 )
+from rag.text import release_of
 
 
 @pytest.mark.parametrize(("question", "kind"), [

@@ -43,7 +43,6 @@ from rag.backends.local.question import (
     holds_kind,
     manual_page,
     read_question,
-    release_of,
     same_release,
     title_words,
 )
@@ -51,7 +50,7 @@ from rag.errors import ConfigError
 from rag.prompt import NOT_FOUND
 from rag.protocols import ChatRequest, Embedder
 from rag.settings import Settings
-from rag.text import BLANK_LINE, DEFINITION, NUMBER, SIGNATURE, STOPWORDS, WORD, content_terms, squash
+from rag.text import BLANK_LINE, DEFINITION, NUMBER, SIGNATURE, STOPWORDS, WORD, content_terms, release_of, squash
 from rag.types import Assessment, Hit, Turn
 
 WEIGHTS = Path(__file__).with_name("reader.json")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, release_of, title_words, values
+from rag.backends.local.question import HOLDS, TYPED, Question, manual_page, title_words, values
 from rag.guard import FLAG, looks_like_injection
 from rag.text import (
     BLANK_LINE,
@@ -23,6 +23,7 @@ from rag.text import (
     content_terms,
     line_units,
     literal_blocks,
+    release_of,
     sentence_spans,
 )
 from rag.types import Hit

@@ -214,19 +214,7 @@ def another_product(before: str, product: str) -> bool:
     return bool(name) and not (name.startswith(product) or product.startswith(name))
 
 
-# a release's heading in a changelog: "2.2.0", "v2.14.3 (2026-11-04)", "1.26.0 (2026-09-30)", "E2fsprogs 1.47.0
-# (February 5, 2023)", "Version 2.0 - 2024-01-01"; not a numbered section's title ("3.2 Invoking asn1Coding"), nor a
-# licence's "Version 2.1, February 1999"
-RELEASE = re.compile(r"(?:[A-Za-z][\w+-]*\s+)?(?:v|version\s+|release\s+)?(\d+(?:\.\d+)+(?:[-.+]?[A-Za-z]+\d*)*)"
-                     r"\s*(?:\([^()]*\)|[-\u2013\u2014:]\s*\S*\d\S*)?", re.IGNORECASE)
 STATED_VERSION = re.compile(r"(?<![\w.-])v?(\d+(?:\.\d+)+(?:[A-Za-z]+\d*)?)(?![\w-]|\.\d)")  # "2.14.0", "v2.12", "1.0.0b1"
-
-
-def release_of(heading: str) -> str:
-    """The version a changelog's release heading names, lower-cased ("v2.14.3 (2026-11-04)" -> "2.14.3"); "" if the
-    heading names no release."""
-    match = RELEASE.fullmatch(heading.strip().lstrip("#").strip())
-    return match.group(1).lower() if match else ""
 
 
 def same_release(release: str, stated: str) -> bool:
