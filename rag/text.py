@@ -512,8 +512,13 @@ RELEASE = re.compile(r"(?:[A-Za-z][\w+-]*\s+)?(?:v|version\s+|release\s+)?(\d+(?
                      r"\s*(?:\([^()]*\)|[-\u2013\u2014:]\s*\S*\d\S*)?", re.IGNORECASE)
 
 
+def unmarked(heading: str) -> str:
+    """A heading without its Markdown marks ("## 2.2.0" -> "2.2.0")."""
+    return heading.strip().lstrip("#").strip()
+
+
 def release_of(heading: str) -> str:
     """The version a changelog's release heading names, lower-cased ("v2.14.3 (2026-11-04)" -> "2.14.3"); "" if the
     heading names no release."""
-    match = RELEASE.fullmatch(heading.strip().lstrip("#").strip())
+    match = RELEASE.fullmatch(unmarked(heading))
     return match.group(1).lower() if match else ""

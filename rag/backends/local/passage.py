@@ -25,6 +25,7 @@ from rag.text import (
     literal_blocks,
     release_of,
     sentence_spans,
+    unmarked,
 )
 from rag.types import Hit
 
@@ -184,7 +185,7 @@ class Passage:
         definition list's term is; else ""."""
         if not 0 <= i < len(self.spans) or self.spans[i] not in self.headings:
             return ""
-        name = self.sentence(i).lstrip("#").strip().strip("`")
+        name = unmarked(self.sentence(i)).strip("`")
         return name if IDENTIFIER_HEADING.fullmatch(name) and CODE_MARK.search(name) else ""
 
     def entry_term(self, i: int) -> int | None:
@@ -290,7 +291,7 @@ class Passage:
         when this passage holds it (else it is in the chunk's heading path); ("", None) under none."""
         for i in reversed(range(len(self.spans))):
             if self.spans[i][0] <= start and self.spans[i] in self.headings and release_of(self.sentence(i)):
-                return self.sentence(i).lstrip("#").strip(), i
+                return unmarked(self.sentence(i)), i
         return next(((part, None) for part in reversed(self.hit.chunk.section.split(" > ")) if release_of(part)), ("", None))
 
     def heading_before(self, start: int) -> str:
