@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -53,7 +54,8 @@ class PdfParser:
             text = reader.pages[number - 1].extract_text() or ""
         except Exception as exc:  # noqa: BLE001 - pypdf raises many types on damaged content streams
             raise InvalidDocument(f"Page {number} of this PDF is damaged and cannot be read.") from exc
-        return "\n".join(single_struck(line) for line in text.replace("\x00", "").split("\n"))
+        text = text.replace("\x00", "").translate(LIGATURES)
+        return "\n".join(single_struck(line) for line in text.split("\n"))
 
     def _recognise(self, data: bytes, pages: list[Page], on_page: PageProgress | None) -> list[Page]:
         """OCR for the pages without a text layer that show an image; the others keep their text."""
@@ -89,6 +91,8 @@ class PdfParser:
         return correct_confusions(pages)
 
 
+# a font's ligature glyphs, which pypdf reads as one character ("diﬀerent"): their letters, for search and answers
+LIGATURES = str.maketrans({chr(code): unicodedata.normalize("NFKC", chr(code)) for code in range(0xFB00, 0xFB07)})
 DOUBLE_STRUCK_MAX = 200  # longer lines are prose; the check is quadratic in the line's length
 
 

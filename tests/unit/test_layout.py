@@ -555,6 +555,20 @@ def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():
     assert PdfParser._text(Reader(), 1) == "Abstract\nThis document describes the packaging of Python."
 
 
+def test_a_fonts_ligature_glyphs_are_read_as_their_letters():
+    """Chromium's "Save as PDF" of rustdoc's book draws "ﬁ" and "ﬀ" as one glyph each, which pypdf reads as one
+    character: "diﬀerent" and "ﬁrst" matched no search for "different" or "first", and answers quoted them so."""
+
+    class Ligatured:
+        def extract_text(self):
+            return "rust and .rust have diﬀerent eﬀects\nthe ﬁrst one is an eﬃcient ﬂag"
+
+    class Reader:
+        pages = [Ligatured()]
+
+    assert PdfParser._text(Reader(), 1) == "rust and .rust have different effects\nthe first one is an efficient flag"
+
+
 def test_line_end_hyphens_join_between_lowercase_letters():
     assert dehyphenate("DER manip-\nulation and man-\n  agement.") == "DER manipulation and management."
     assert dehyphenate("ASN1-\nEncoding, x -\ny, 3-\n4, well-known") == "ASN1-\nEncoding, x -\ny, 3-\n4, well-known"
