@@ -72,6 +72,10 @@ from rag.text import release_of
     ("What timeout does sed apply to shell commands run by the e command?", "number"),
     ("What does timeout.close() do?", "other"),  # not a timeout asked for
     ("At what nesting depth of arrays does orjson.loads() raise an error?", "number"),
+    # a question that opens with its auxiliary asks yes or no, whatever its object names, unless it asks the value too
+    ("Is it necessary to check the return code of deflateEnd()?", "yesno"),
+    ("Can a package list python-is-python3 as one of its build dependencies?", "yesno"),
+    ("Is there a cap on how many sort keys sort accepts, and what is it?", "number"),
 ])
 def test_answer_kind(question: str, kind: str) -> None:
     assert answer_kind(question) == kind

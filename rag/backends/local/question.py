@@ -140,10 +140,19 @@ def zipf(word: str) -> float:
 ASKS_A_WAY = re.compile(r"(?:[^,?]{1,80},\s+)?how\s+(?:do|can|should|could|might|must|would)\s+\w+", re.IGNORECASE)
 
 
+# the question opens with its auxiliary: it asks yes or no, whatever its object names ("Is it necessary to check the
+# return code of deflateEnd()?"), unless it goes on to ask for the value too ("..., and what is it?")
+ASKS_YES_OR_NO = re.compile(r"(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall|am)\s+"
+                            r"(?!you\s+(?:name|give|tell|list))(?!.*\band\s+(?:what|which|how|who|when|where)\b)",
+                            re.IGNORECASE)
+
+
 def answer_kind(question: str) -> str:
     text = " ".join(question.split())
     if ASKS_A_WAY.match(text):
         return "procedure"
+    if ASKS_YES_OR_NO.match(text):
+        return "yesno"
     for kind, pattern in KIND_PATTERNS:
         if re.search(pattern, text, re.IGNORECASE):
             return kind
