@@ -15,7 +15,7 @@ from rag.types import Page
 
 EDGE_LINES = 3  # running headers and footers sit in the first or last few lines of a page
 MIN_REPEATS, MIN_SHARE, MIN_PAGES = 3, 0.3, 4  # "repeats": on >= 3 pages and >= 30 % of a document of >= 4 pages
-MAX_RUNNING = 120  # longer lines are prose, even if they repeat
+MAX_RUNNING = 160  # longer lines are prose, even if they repeat; a browser prints the page's address, cut at ~130
 LINE = re.compile(r"[^\n]+")
 DIGITS = re.compile(r"\d+")
 PAGE_NUMBER = re.compile(r"(?i)(?:page[ \t]+)?(?:\d{1,4}|[ivxlc]{1,7})(?:[ \t]*(?:/|of)[ \t]*\d{1,4})?|[-\u2013\u2014][ \t]*\d{1,4}[ \t]*[-\u2013\u2014]")

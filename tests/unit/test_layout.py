@@ -67,6 +67,17 @@ def test_a_number_at_the_edge_is_a_page_number_only_where_the_pages_agree():
     assert furniture_of(varied) == [[]] * 6
 
 
+def test_a_browsers_footer_with_the_pages_address_is_furniture():
+    """Chromium's "Save as PDF" prints the date and title over each page and its address and number under it, the
+    address cut at the line's width with "…": 129 characters on rustdoc's book, too long to count as a running line,
+    so each page's footer was a chunk of its own and came fifth for "Which lints does rustdoc allow?"."""
+    address = "file:///root/.rustup/toolchains/stable-x86_64-unknown-linux-gnu/share/doc/rust/html/rustdoc/" \
+              "write-documentation/documentati\u2026"
+    pages = [Page(n, f"{body(n)}\n12/7/26, 5:43 PM Documentation tests - The rustdoc book\n{address} {n}/6")
+             for n in range(1, 7)]
+    assert all(found[-1] == f"{address} {n}/6" for n, found in enumerate(furniture_of(pages), start=1))
+
+
 def test_a_saved_man_pages_running_header_and_footer_are_furniture():
     """`man mkdir > mkdir.txt` keeps groff's header and footer; the footer alone became a chunk that ranked second
     for "What does mkdir -p do?"."""
