@@ -647,6 +647,18 @@ def test_a_refusal_says_the_value_is_missing_where_only_a_signature_names_the_fu
     assert reading.confidence == 0.0
 
 
+def test_a_refusal_says_the_identifiers_are_never_mentioned_together(reader) -> None:
+    """"How does patch's --batch option differ from --force?" over diffutils' manual, where each is described in its own
+    paragraph, was refused "no passage gives a other": the question wants no value; what is missing is a passage
+    that names both."""
+    page = ("The '--force' ('-f') option assumes that you know what you are doing. It skips patches whose headers do "
+            "not say which file is to be patched.\n\nOf all the options, only a few change how patch reads its input "
+            "and none of them is needed often. The reject files are written next to the files patched.\n\nThe "
+            "'--batch' ('-t') option suppresses questions, but it makes somewhat different assumptions.")
+    reading = reader.read(ChatRequest("How does patch's --batch option differ from --force?", [hit(page, 0, "diff.txt")]))
+    assert reader.why_not(reading) == "no passage mentions --batch and --force together"
+
+
 GLOB_PAGE = ("Each mime-type node may contain any combination of the following elements, and in any order:\n"
              "• glob elements have a pattern attribute. Any file whose name matches this pattern will be given this\n"
              "MIME type (subject to conflicting rules in other files, of course). There is also an optional weight\n"

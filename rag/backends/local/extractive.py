@@ -513,8 +513,13 @@ class ExtractiveChatModel:
         if reading.named and not any(c.source in reading.named for c in reading.candidates):
             return "no sentence of the document the question names"
         named = all(mentions(reading.text, i) for i in reading.required)  # a signature names its function too
-        if named or any(reading.covers(c) for c in reading.candidates):
-            return f"no passage gives a {WANTED.get(reading.question.value_needed, reading.question.kind)}"
+        covered = any(reading.covers(c) for c in reading.candidates)
+        if (named or covered) and reading.question.value_needed:
+            return f"no passage gives a {WANTED.get(reading.question.value_needed, reading.question.value_needed)}"
+        if covered:
+            return "no passage of the entry or release the question names"
+        if named:  # each is mentioned, but no sentence's window holds them all
+            return "no passage mentions " + " and ".join(reading.required) + " together"
         return "no passage mentions " + ", ".join(reading.required)
 
     def passage(self, reading: Reading) -> list[Candidate]:
