@@ -14,7 +14,8 @@ CLOSERS = "\"')]"  # what may close a sentence after its full stop
 FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
 SENTENCE_END = re.compile(rf"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?:[{re.escape(CLOSERS)}]*\s+(?=[\"'(\[]?[A-Z0-9])|"
                           rf"(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[{re.escape(CLOSERS)}]*[ \t]{{2,}}(?=[a-z]))|"
-                          rf"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:{FENCE.pattern})")
+                          rf"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:{FENCE.pattern})|"
+                          r"(?<=:)[ \t]*\n(?=[ \t]*\(?(?:\d{1,2}|[a-z])[.)][ \t])")  # a list's opener, over its first item
 WORD = re.compile(r"[A-Za-z0-9_]+(?:[.'-][A-Za-z0-9_]+)*|[^\W\d_]+", re.UNICODE)
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 LABEL = re.compile(r"\s*(?:\d{1,2}(?:\.\d{1,3})*\.|[a-z]\.|[ivx]{1,4}\.)\s*")  # a clause's or an item's number alone
@@ -26,6 +27,8 @@ NUMBERED = re.compile(r"(?:\d{1,2}(?:\.\d{1,3})*\.?|[A-Z](?:\.\d{1,3})+\.?|(?:Ap
 # September 2022   LS(1)": the page's name set apart in a column at the line's end
 MAN_RUNNING = re.compile(r"[^\n]*\S(?=[ \t]*(?:\t|  ))[ \t]+[A-Z][\w.+-]*\(\d\w*\)")
 SECTION_NUMBER = re.compile(r"\d{1,2}(?:\.\d{1,3})*\.[ \t]")  # "1. ", "2.4. "
+# a subsection's number over a lower-case name: "2.7. python-central (removed)", a program's or a function's
+NAMED_SUBSECTION = re.compile(r"\d{1,2}(?:\.\d{1,3})+\.[ \t]+[a-z][\w.+-]*(?:[ \t]+[^\n]{0,60})?(?<![.,;:!?])")
 # "manip-\nulation"; groff (man's text output) hyphenates with U+2010: "inter\u2010\n   active"
 HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])[-\u2010][ \t]*\n[ \t]*(?=[^\W\d_])")
 # an identifier wrapped after its underscore: "ASN1_\nMAX_LENGTH_SIZE", "asn1_der_\ndecoding()" (the line break goes)
@@ -319,6 +322,8 @@ def is_heading(line: str, before: str, after: str) -> bool:
     if CAPS.fullmatch(line) and len(words) <= 6 and finished(before):
         return True  # a man page's or licence's section heading ("SETUID AND SETGID BITS"), whatever follows
     dotted = SECTION_NUMBER.match(line) is not None  # "1.1. Version": prose does not run on into "1.1."
+    if len(words) <= 8 and NAMED_SUBSECTION.fullmatch(line) and finished(before) and titled:
+        return True
     if len(words) <= 10 and NUMBERED.fullmatch(line.removesuffix("?") if dotted else line):
         # "1. Redistributions of source code must retain the above copyright\n   notice, ..."; "... copies of the\n Work"
         wrapped = len(line) >= WRAPPED and (after[:1].islower() or words[-1].lower() in STOPWORDS)

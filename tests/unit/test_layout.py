@@ -181,6 +181,17 @@ def test_a_section_number_with_its_period_starts_a_heading_after_any_line():
     assert heading_spans("Is it one of the\n2 Why not?\nNo.") == []  # an undotted line that asks runs on too
 
 
+
+def test_a_subsection_named_in_lower_case_is_a_heading():
+    """Debian's Python policy: "2.7. python-central (removed)" was glued to "python-central provided another way to
+    manage Python modules.", so "From which release has python-central been removed?" quoted python-support's
+    section, whose heading was a unit of its own no more than this one. A wrapped sentence's number is none."""
+    policy = ("Debian Stretch and later releases.\n2.7. python-central (removed)\npython-central provided another way "
+              "to manage Python modules.\nThe notes were written for the\n2.7. python3 has it.")
+    assert [policy[s:e] for s, e in heading_spans(policy)] == ["2.7. python-central (removed)"]
+    assert "python-central provided another way to manage Python modules." in [
+        policy[s:e] for s, e in sentence_spans(policy)]
+
 def test_an_upper_case_section_title_is_a_heading_even_before_a_lower_case_sentence():
     """A man page's "SETUID AND SETGID BITS" was glued to "chmod clears the set-group-ID bit ..."."""
     man = "symbolic links.\n\nSETUID AND SETGID BITS\nchmod clears the set-group-ID bit of a regular file.\n\nSEE ALSO\nFull documentation."
@@ -419,6 +430,17 @@ def test_i_e_and_e_g_never_end_a_sentence():
     assert [text[s:e] for s, e in sentence_spans(text)] == [
         'The message it gives, i.e. "Initial commit", was hard.', "Use a tool, e.g. Ninja or Make.", "It ends here."]
 
+
+
+def test_a_list_opener_ends_before_its_first_numbered_item():
+    """rustdoc's book: "Here's the full algorithm rustdoc uses to preprocess examples:" over "1. Some common allow
+    attributes are inserted, ..." was one sentence ending "examples: 1.", so it opened no list, and "Which lints does
+    rustdoc allow?" quoted the opener without its items."""
+    text = ("The algorithm rustdoc uses:\n1. Some allow attributes are inserted.\n2. Any attributes are added.\n"
+            "The options are:\n  a) one thing\nThe ratio is 3:\n1.5 at most.")
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "The algorithm rustdoc uses:", "1.", "Some allow attributes are inserted.", "2.", "Any attributes are added.",
+        "The options are:", "a) one thing", "The ratio is 3:\n1.5 at most."]
 
 
 def test_two_spaces_after_a_full_stop_end_a_sentence_before_a_lower_case_word():
@@ -716,3 +738,4 @@ def test_a_markdown_chunks_path_holds_its_ancestors_not_the_previous_section():
     # a heading known by its look alone keeps the last two, as before
     assert heading_level("2.1 Invoking asn1Parser") is None and heading_level("=head2 Scope", markdown=False) == 2
     assert heading_level("# ps axjf", markdown=False) is None  # a man page's root prompt, not a heading's level
+
