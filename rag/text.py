@@ -45,7 +45,10 @@ def sentence_spans(text: str, max_chars: int = 400, units: tuple[Spans, Spans] |
     spans, cursor = [], 0
     marked = [m.span(1) for m in MARKDOWN_ROW.finditer(text)]
     marked += [m.span(1) if m.re.groups else m.span() for unseen in UNSEEN for m in unseen.finditer(text)]
-    for start, end in sorted(set(headings + terms + marked + table_rows(text))):
+    units = headings + terms + marked + table_rows(text)
+    if fields := [m.span() for m in COPYRIGHT_FIELD.finditer(text)]:  # a field's lines are not headings nor terms
+        units = fields + [(s, e) for s, e in units if not any(s < b and a < e for a, b in fields)]
+    for start, end in sorted(set(units)):
         spans += _sentences(text, cursor, start, max_chars)
         spans.append((start, end))
         cursor = end
@@ -277,6 +280,12 @@ INFO_NAVIGATION = re.compile(r"^(File:[ \t]+[^,\n]+,[ \t]+Node:[^\n]*|\*[ \t]+Me
                              r"\*[ \t]+[^\n:]+::(?:[ \t]+\S[^\n]*)?(?:\n[ \t]{2,}\S[^\n]*)*|"
                              r"\*[ \t]+[^\n:]+:[ \t]+\([\w.+-]+\)[\w-]*\.(?:[ \t]{2,}\S[^\n]*)?|"
                              r"\*[ \t]+[^\n]+:[ \t]+[^\n]*\.(?:[ \t]*\n)?[ \t]+\(line[ \t]+\d+\))[ \t]*$", re.MULTILINE)
+# a field of a Debian machine-readable copyright file: "Files: cups/md5-internal.h" with the files on its
+# continuation lines, "Copyright: 2007-2019, Apple Inc." with the other holders on its own, "License: Zlib" (the
+# licence's text under it is prose): each a unit, never glued to the field before or after it
+COPYRIGHT_FIELD = re.compile(r"^(?:(?:Files|Copyright):[^\n]*(?:\n[ \t]+(?![ \t]*\.[ \t]*$)[^\n]*\S)*|"
+                             r"(?:License|Upstream-Name|Upstream-Contact|Source|Format|Files-Excluded):[^\n]*\S)",
+                             re.MULTILINE)
 # what a reader of the rendered page never sees, a unit of its own (the group, where the pattern has one): never part
 # of a sentence, never quoted (`Passage.rule`)
 UNSEEN = (RULE, COMMENT, LINK_DEFINITION, RST_MARKUP, INFO_NAVIGATION, POD_MARKUP)

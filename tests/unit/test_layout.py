@@ -739,3 +739,19 @@ def test_a_markdown_chunks_path_holds_its_ancestors_not_the_previous_section():
     assert heading_level("2.1 Invoking asn1Parser") is None and heading_level("=head2 Scope", markdown=False) == 2
     assert heading_level("# ps axjf", markdown=False) is None  # a man page's root prompt, not a heading's level
 
+
+COPYRIGHT_FILE = ("Files: configure\nCopyright: 1992-2012, Free Software Foundation, Inc.\nLicense: FSFUL\n This configure "
+                  "script is free software.\n\nFiles: cups/md5-internal.h\n  cups/md5.c\nCopyright: 2007-2019, Apple Inc.\n"
+                  "  1993-2007, Easy Software Products\n  1999, Aladdin Enterprises.\nLicense: Zlib\n")
+
+
+def test_a_copyright_files_fields_are_units_and_its_files_field_a_term():
+    """A Debian copyright file's records were cut at full stops and glued across fields ("1993-2007, Easy Software
+    Products\\n 1999, Aladdin Enterprises." apart from "Copyright: 2007-2019, Apple Inc.", "cups/md5.c" a term of its
+    own): each field is one unit with its continuation lines, and a licence's text under its License line is prose."""
+    sentences = [COPYRIGHT_FILE[s:e] for s, e in sentence_spans(COPYRIGHT_FILE)]
+    assert sentences == [
+        "Files: configure", "Copyright: 1992-2012, Free Software Foundation, Inc.", "License: FSFUL",
+        "This configure script is free software.", "Files: cups/md5-internal.h\n  cups/md5.c",
+        "Copyright: 2007-2019, Apple Inc.\n  1993-2007, Easy Software Products\n  1999, Aladdin Enterprises.",
+        "License: Zlib"]

@@ -647,6 +647,7 @@ def test_a_refusal_says_the_value_is_missing_where_only_a_signature_names_the_fu
     assert reading.confidence == 0.0
 
 
+
 def test_a_refusal_says_the_identifiers_are_never_mentioned_together(reader) -> None:
     """"How does patch's --batch option differ from --force?" over diffutils' manual, where each is described in its own
     paragraph, was refused "no passage gives a other": the question wants no value; what is missing is a passage
@@ -1163,3 +1164,16 @@ def test_how_many_is_answered_by_a_number_of_what_it_counts(reader) -> None:
     # bc's manual: the count after its noun
     assert counts("The current limit on the number of unique names is 32767 for each of simple variables", "names")
     assert not counts("Wget will assume a value of 10 seconds.", "times")
+
+
+def test_a_copyright_files_holder_is_quoted_from_the_record_that_names_the_file(reader) -> None:
+    """"Who holds the copyright on src/login_nopam.c?" over shadow's copyright file was answered with every record
+    the chunk holds, glued: each field is a unit, the Copyright field is read next to its record's Files field, and
+    the holders of other records' files are not quoted."""
+    text = ("Files: src/login_nopam.c\nCopyright: 1995, Wietse Venema\nLicense: BSD-3-clause\n\n"
+            "Files: man/ja/man8/pwconv.8\nCopyright: 2001, Yuichi SATO\nLicense: BSD-3-clause\n\n"
+            "Files: src/su.c\nCopyright: 1989 - 1994, Julianne Frances Haugh\n  2000 - 2006, Tomasz Kloczko\n"
+            "License: BSD-3-clause\n")
+    said, assessment = answer(reader, "In the shadow package, who holds the copyright on src/login_nopam.c?", text,
+                              titles=("shadow-copyright.txt",))
+    assert "Wietse Venema" in said and "SATO" not in said and "Haugh" not in said
