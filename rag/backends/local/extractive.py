@@ -517,7 +517,7 @@ class ExtractiveChatModel:
         if (named or covered) and reading.question.value_needed:
             return f"no passage gives a {WANTED.get(reading.question.value_needed, reading.question.value_needed)}"
         if covered:
-            return "no passage of the entry or release the question names"
+            return "no passage of the document, entry or release the question names"
         if named:  # each is mentioned, but no sentence's window holds them all
             return "no passage mentions " + " and ".join(reading.required) + " together"
         return "no passage mentions " + ", ".join(reading.required)
