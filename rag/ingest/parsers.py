@@ -41,10 +41,7 @@ class PdfParser:
         reader, count = open_pdf(data)
         if count > self.max_pages:
             raise InvalidDocument(f"This PDF has {count} pages; the limit is {self.max_pages} (RAG_MAX_PAGES).")
-        if browser_printed(reader):
-            pages = [Page(number, text) for number, text in enumerate(pdfium_texts(data), start=1)]
-        else:
-            pages = [Page(number, self._text(reader, number)) for number in range(1, count + 1)]
+        pages = [Page(number, self._text(reader, number)) for number in range(1, count + 1)]
         if any(letters(p.text) < MIN_LAYER_LETTERS for p in pages):
             pages = self._recognise(data, pages, on_page)
         if not any(p.text.strip() for p in pages):
@@ -92,43 +89,6 @@ class PdfParser:
         if not any(p.text.strip() for p in pages):
             raise InvalidDocument("This PDF looks scanned. " + NO_TEXT)
         return correct_confusions(pages)
-
-
-def browser_printed(reader) -> bool:
-    """A browser's "Save as PDF" (Chromium's Skia): it places each glyph apart, and pypdf's spacing splits words at
-    their kerning ("powe rpc-unknown-linux-gnu", "x86_64-unknown-fre e bsd") and reads a faked bold twice; pdfium,
-    the browser's own reader, keeps them whole. Other producers' PDFs (TeX's, whose Texinfo layout the reader knows
-    as pypdf gives it) are read by pypdf."""
-    try:
-        producer = (reader.metadata or {}).get("/Producer") or ""
-    except Exception:  # noqa: BLE001 - a damaged info dictionary says nothing about the producer
-        return False
-    return str(producer).startswith("Skia/PDF")
-
-
-def pdfium_texts(data: bytes) -> list[str]:
-    """Each page's text as pdfium reads it, lines ending in "\n"."""
-    import pypdfium2 as pdfium
-
-    with PDFIUM_LOCK:
-        try:
-            document = pdfium.PdfDocument(data)
-        except (pdfium.PdfiumError, ValueError, OSError) as exc:
-            raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
-        try:
-            texts = []
-            for index in range(len(document)):
-                page = document[index]
-                textpage = page.get_textpage()
-                texts.append(textpage.get_text_range())
-                textpage.close()
-                page.close()
-        finally:
-            document.close()
-    # pdfium joins a word broken at a line-end hyphen and marks the hyphen U+FFFE: it is given back as pypdf gives
-    # it ("arm-unknown-linux-\ngnueabihf"), which the chunker and the reader know
-    return [text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\ufffe", "-\n")
-            .translate(LIGATURES) for text in texts]
 
 
 # a font's ligature glyphs, which pypdf reads as one character ("diﬀerent"): their letters, for search and answers
