@@ -1,7 +1,7 @@
 """Render a PDF page and draw translucent highlights over quoted passages. Pure functions.
 
-The quotes come from pypdf's text extraction and the boxes from pdfium's, so the two are
-matched on letters and digits only: line breaks, spacing and hyphenation may differ."""
+The quotes come from pypdf's text extraction (pdfium's for a PDF a browser saved) and the boxes from pdfium's, so
+the two are matched on letters and digits only: line breaks, spacing and hyphenation may differ."""
 
 from __future__ import annotations
 

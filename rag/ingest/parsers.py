@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import re
+import statistics
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 
 from rag.errors import InvalidDocument
@@ -41,7 +43,10 @@ class PdfParser:
         reader, count = open_pdf(data)
         if count > self.max_pages:
             raise InvalidDocument(f"This PDF has {count} pages; the limit is {self.max_pages} (RAG_MAX_PAGES).")
-        pages = [Page(number, self._text(reader, number)) for number in range(1, count + 1)]
+        if browser_printed(reader):
+            pages = [Page(number, text) for number, text in enumerate(pdfium_texts(data), start=1)]
+        else:
+            pages = [Page(number, self._text(reader, number)) for number in range(1, count + 1)]
         if any(letters(p.text) < MIN_LAYER_LETTERS for p in pages):
             pages = self._recognise(data, pages, on_page)
         if not any(p.text.strip() for p in pages):
@@ -89,6 +94,84 @@ class PdfParser:
         if not any(p.text.strip() for p in pages):
             raise InvalidDocument("This PDF looks scanned. " + NO_TEXT)
         return correct_confusions(pages)
+
+
+def browser_printed(reader) -> bool:
+    """A browser's "Save as PDF" (Chromium's Skia): it places each glyph apart, and pypdf's spacing splits words at
+    their kerning ("powe rpc-unknown-linux-gnu", "x86_64-unknown-fre e bsd") and reads a faked bold twice; pdfium,
+    the browser's own reader, keeps them whole. Other producers' PDFs (TeX's, whose Texinfo layout the reader knows
+    as pypdf gives it) are read by pypdf."""
+    try:
+        producer = (reader.metadata or {}).get("/Producer") or ""
+    except Exception:  # noqa: BLE001 - a damaged info dictionary says nothing about the producer
+        return False
+    return str(producer).startswith("Skia/PDF")
+
+
+def pdfium_texts(data: bytes) -> list[str]:
+    """Each page's text as pdfium reads it, lines ending in "\n"."""
+    import pypdfium2 as pdfium
+
+    with PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(data)
+        except (pdfium.PdfiumError, ValueError, OSError) as exc:
+            raise InvalidDocument("This PDF is damaged and cannot be read. Try re-saving it as PDF.") from exc
+        try:
+            texts = []
+            for index in range(len(document)):
+                page = document[index]
+                textpage = page.get_textpage()
+                texts.append(laid_out(textpage))
+                textpage.close()
+                page.close()
+        finally:
+            document.close()
+    # pdfium joins a word broken at a line-end hyphen and marks the hyphen U+FFFE: it is given back as pypdf gives
+    # it ("arm-unknown-linux-\ngnueabihf"), which the chunker and the reader know
+    return [text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").replace("\ufffe", "-\n")
+            .translate(LIGATURES) for text in texts]
+
+
+def laid_out(textpage) -> str:
+    """pdfium's text of a page with each line's indentation and its runs of spaces given back from the characters'
+    boxes: pdfium reads "    1.0   30 Oct 2004   First version" in a code block as "1.0 30 Oct 2004 First version",
+    and the layout reads indentation (code, displayed commands) and runs of spaces (a table's cells)."""
+    text = textpage.get_text_range()
+    if len(text) != textpage.count_chars():  # the boxes are indexed by character
+        return text
+    boxes = {}
+    for i, char in enumerate(text):
+        if not char.isspace():
+            left, _bottom, right, _top = textpage.get_charbox(i)
+            if right > left:
+                boxes[i] = (left, right)
+    lines = [match.span() for match in re.finditer(r"[^\r\n]+", text)]
+    firsts = [next((boxes[i][0] for i in range(a, b) if i in boxes), None) for a, b in lines]
+    if not any(first is not None for first in firsts):
+        return text
+    margin = Counter(round(x) for x in firsts if x is not None).most_common(1)[0][0]  # where most lines start
+    out, end = [], 0
+    for (a, b), first in zip(lines, firsts, strict=True):
+        out.append(text[end:a])  # the line breaks before this line
+        end = b
+        widths = [boxes[i][1] - boxes[i][0] for i in range(a, b) if i in boxes and text[i].isalnum()]
+        if first is None or not widths:
+            out.append(text[a:b])
+            continue
+        width = statistics.median(widths)  # a character's width on this line: a space's, in a code block
+        line = " " * round((first - margin) / width) if first - margin > width / 2 else ""
+        last = None
+        for i in range(a, b):
+            if text[i].isspace():
+                continue
+            if last is not None and text[i - 1].isspace():
+                gap = boxes[i][0] - last if i in boxes else 0.0
+                line += " " * max(1, int(gap / width + 0.25))
+            line += text[i]
+            last = boxes[i][1] if i in boxes else last
+        out.append(line)
+    return "".join(out) + text[end:]
 
 
 # a font's ligature glyphs, which pypdf reads as one character ("diﬀerent"): their letters, for search and answers
