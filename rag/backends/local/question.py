@@ -50,6 +50,9 @@ NAMES_NOT_AMOUNT = re.compile(rf"\b(?i:version|release|v)\s*\d+(?:\.\d+)*|\b\d{{
 # a count that gives none: "zero or more packages", "one or more", "more than one trigger"
 VAGUE = re.compile(r"\b(?:zero|one)\s+or\s+more\b|\bmore\s+than\s+one\b", re.IGNORECASE)
 NOT_A_VERSION = r"(?!\s+(?:date|day|notes?|process|cycle|schedule|manager|team|control)\b)"  # "the release date", "notes"
+# a main clause that opens with its auxiliary asks yes or no; not a request ("Can you name ...")
+AUXILIARY = (r"(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall|am)\s+"
+             r"(?!you\s+(?:name|give|tell|list))")
 KIND_PATTERNS = (  # first match wins
     # "which version", "which Git version", "in which GNU sed release", "which CPython releases"; not "what does the
     # release ...", "which release notes"
@@ -96,8 +99,7 @@ KIND_PATTERNS = (  # first match wins
                    r"\bconsidered\s+(?:part|to\s+be)\b|"
                    r"\bmeaning of\b|\bdefin(?:e|ition)\b|\bwhat is meant\b|\brefers? to\b"),
     # the main clause opens with an auxiliary, also after a leading phrase ("Under MPL 2.0, may ...")
-    ("yesno", r"(?:^|,\s+)(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall|am)\s+"
-              r"(?!you\s+(?:name|give|tell|list))"),
+    ("yesno", rf"(?:^|,\s+){AUXILIARY}"),
 )
 KINDS = tuple(kind for kind, _ in KIND_PATTERNS)
 TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence should hold a typed value
@@ -142,9 +144,7 @@ ASKS_A_WAY = re.compile(r"(?:[^,?]{1,80},\s+)?how\s+(?:do|can|should|could|might
 
 # the question opens with its auxiliary: it asks yes or no, whatever its object names ("Is it necessary to check the
 # return code of deflateEnd()?"), unless it goes on to ask for the value too ("..., and what is it?")
-ASKS_YES_OR_NO = re.compile(r"(?:is|are|does|do|can|may|must|should|will|has|have|was|were|could|would|did|shall|am)\s+"
-                            r"(?!you\s+(?:name|give|tell|list))(?!.*\band\s+(?:what|which|how|who|when|where)\b)",
-                            re.IGNORECASE)
+ASKS_YES_OR_NO = re.compile(rf"{AUXILIARY}(?!.*\band\s+(?:what|which|how|who|when|where)\b)", re.IGNORECASE)
 
 
 def answer_kind(question: str) -> str:
