@@ -569,6 +569,19 @@ def test_the_embedder_reads_and_counts_a_markdown_delimiter_line_short():
     assert any("Operating System" in MD_TABLE[s:e] and "GCC >= 10.1" in MD_TABLE[s:e] for s, e in spans)
 
 
+def pypdf_page(extracted: str) -> str:
+    """The parser's text of a one-page PDF whose text layer pypdf reads as `extracted`."""
+
+    class Page:
+        def extract_text(self):
+            return extracted
+
+    class Reader:
+        pages = [Page()]
+
+    return PdfParser._text(Reader(), 1)
+
+
 def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():
     """Chromium's "Save as PDF" draws a semi-bold heading twice at the same place; pypdf read "3.1. 3.1.
     VersionsVersions", glued into quotes and heading paths ("AbstractAbstract > ContentsContents")."""
@@ -577,29 +590,15 @@ def test_a_line_a_browser_printed_twice_to_fake_bold_is_read_once():
         "2. Completing the move to Python 3")
     for line in ("couscous dish", "Hello world", "----", "ab", "", "1010", "Bora Bora"):
         assert single_struck(line) == line
-
-    class Doubled:
-        def extract_text(self):
-            return "AbstractAbstract\nThis document describes the packaging of Python."
-
-    class Reader:
-        pages = [Doubled()]
-
-    assert PdfParser._text(Reader(), 1) == "Abstract\nThis document describes the packaging of Python."
+    assert pypdf_page("AbstractAbstract\nThis document describes the packaging of Python.") == (
+        "Abstract\nThis document describes the packaging of Python.")
 
 
 def test_a_fonts_ligature_glyphs_are_read_as_their_letters():
     """Chromium's "Save as PDF" of rustdoc's book draws "ﬁ" and "ﬀ" as one glyph each, which pypdf reads as one
     character: "diﬀerent" and "ﬁrst" matched no search for "different" or "first", and answers quoted them so."""
-
-    class Ligatured:
-        def extract_text(self):
-            return "rust and .rust have diﬀerent eﬀects\nthe ﬁrst one is an eﬃcient ﬂag"
-
-    class Reader:
-        pages = [Ligatured()]
-
-    assert PdfParser._text(Reader(), 1) == "rust and .rust have different effects\nthe first one is an efficient flag"
+    assert pypdf_page("rust and .rust have diﬀerent eﬀects\nthe ﬁrst one is an eﬃcient ﬂag") == (
+        "rust and .rust have different effects\nthe first one is an efficient flag")
 
 
 def test_line_end_hyphens_join_between_lowercase_letters():
