@@ -199,6 +199,9 @@ def letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
+MAX_TABLE_NESTING = 16  # deeper tables inside tables are read as rows of text
+
+
 class DocxParser:
     """Sections, not pages: each heading starts a new numbered section (DOCX has no fixed pages)."""
 
@@ -239,13 +242,13 @@ class DocxParser:
             raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
         yield from self._sections(blocks)
 
-    @staticmethod
-    def _blocks(document) -> Iterator[tuple[bool, str]]:
+    @classmethod
+    def _blocks(cls, container, depth: int = 0) -> Iterator[tuple[bool, str]]:
         """(is_heading, text) for paragraphs and table rows in document order."""
         from docx.table import Table
         from docx.text.paragraph import Paragraph
 
-        for item in document.iter_inner_content():
+        for item in container.iter_inner_content():
             if isinstance(item, Paragraph):
                 style = (item.style.name if item.style is not None else "") or ""
                 heading = style.startswith(("Heading", "Title"))
@@ -256,9 +259,17 @@ class DocxParser:
                 yield heading, f"\u2022 {item.text}" if listed else item.text
             elif isinstance(item, Table):
                 for row in item.rows:
-                    cells = [" ".join(cell.text.split()) for cell in row.cells]
+                    cells = list({cell._tc: cell for cell in row.cells}.values())  # a merged cell once
+                    if depth < MAX_TABLE_NESTING and (len(cells) == 1 or any(cell.tables for cell in cells)):
+                        # a box, or a table inside a cell: a page laid out by tables (a web page pasted into Word, a
+                        # form), whose cells hold whole passages, each paragraph a unit as outside a table (and
+                        # python-docx's cell text leaves an inner table out)
+                        for cell in cells:
+                            yield from cls._blocks(cell, depth + 1)
+                        continue
+                    texts = [" ".join(cell.text.split()) for cell in cells]
                     # merged cells repeat their text in python-docx; keep one copy
-                    yield False, " | ".join(dict.fromkeys(c for c in cells if c))
+                    yield False, " | ".join(dict.fromkeys(t for t in texts if t))
 
     def _sections(self, blocks: list[tuple[bool, str]]) -> Iterator[Page]:
         sections: list[tuple[str, list[str]]] = [("", [])]

@@ -10,7 +10,7 @@ from rag.ingest.parsers import DocxParser, PdfParser, TxtParser
 from rag.ingest.pipeline import Ingestor
 from rag.ingest.validate import detect_kind
 from rag.types import Principal
-from tests.conftest import make_docx, make_pdf
+from tests.conftest import docx_bytes, make_docx, make_pdf
 from tests.contracts.parser import ParserContract
 from tests.fakes import HashEmbedder
 
@@ -154,6 +154,33 @@ class TestDocxParser(ParserContract):
         assert pages[0].text == "Staff must not:\n\n\u2022 Install unlicensed software\n\n\u2022 Share passwords with anyone"
         assert heading_spans(pages[0].text) == []
         assert pages[1].text.startswith("Reporting\n\nShort capitalised line")  # a heading keeps no bullet
+
+
+    def test_a_page_laid_out_in_tables_is_read_whole_each_paragraph_a_unit(self, parser):
+        """A web page pasted into Word keeps its layout tables: its text sits in a table inside a table's cell, which
+        python-docx's cell text leaves out (libxslt's "Library internals" page read 107 characters of 19,000)."""
+        import docx
+
+        document = docx.Document()
+        outer = document.add_table(rows=1, cols=2)
+        outer.cell(0, 0).text = "Home | Downloads"
+        inner = outer.cell(0, 1).add_table(rows=1, cols=1)
+        box = inner.cell(0, 0)
+        box.paragraphs[0].text = "Basics"
+        box.paragraphs[0].style = document.styles["Heading 2"]
+        box.add_paragraph("XSLT is a transformation language.")
+        box.add_paragraph("It takes an input document and a stylesheet")
+        document.add_paragraph("After the page.")
+        data_table = document.add_table(rows=2, cols=2)
+        for r, row in enumerate([["Tier", "Platform"], ["1", "Linux"]]):
+            for c, value in enumerate(row):
+                data_table.cell(r, c).text = value
+        pages = list(parser.parse(docx_bytes(document)))
+        assert [p.section for p in pages] == ["", "Basics"]
+        assert "Home | Downloads" in pages[0].text
+        assert pages[1].text.split("\n\n") == ["Basics", "XSLT is a transformation language.",
+                                               "It takes an input document and a stylesheet", "After the page.",
+                                               "Tier | Platform", "1 | Linux"]
 
 
 class TestTxtParser(ParserContract):
