@@ -521,9 +521,12 @@ def under_heading(section: str, names: Sequence[str]) -> bool:
 
 # a release's heading in a changelog: "2.2.0", "v2.14.3 (2026-11-04)", "1.26.0 (2026-09-30)", "E2fsprogs 1.47.0
 # (February 5, 2023)", "Version 2.0 - 2024-01-01"; not a numbered section's title ("3.2 Invoking asn1Coding"), nor a
-# licence's "Version 2.1, February 1999"
+# licence's "Version 2.1, February 1999"; OpenSSL's "OpenSSL 3.0.17 [1 Jul 2025]"
 RELEASE = re.compile(r"(?:[A-Za-z][\w+-]*\s+)?(?:v|version\s+|release\s+)?(\d+(?:\.\d+)+(?:[-.+]?[A-Za-z]+\d*)*)"
-                     r"\s*(?:\([^()]*\)|[-\u2013\u2014:]\s*\S*\d\S*)?", re.IGNORECASE)
+                     r"\s*(?:\([^()]*\)|\[[^\[\]]*\]|[-\u2013\u2014:]\s*\S*\d\S*)?", re.IGNORECASE)
+# a heading for the changes since the release before: "Major changes between OpenSSL 3.0.16 and OpenSSL 3.0.17 [1 Jul
+# 2025]", "Changes between 1.1.1 and 3.0.0": the release is the second
+SINCE_RELEASE = re.compile(r"(?:major\s+)?changes\s+between\s+(?:[A-Za-z][\w+-]*\s+)?\S+\s+and\s+(.+)", re.IGNORECASE)
 
 
 def unmarked(heading: str) -> str:
@@ -534,5 +537,6 @@ def unmarked(heading: str) -> str:
 def release_of(heading: str) -> str:
     """The version a changelog's release heading names, lower-cased ("v2.14.3 (2026-11-04)" -> "2.14.3"); "" if the
     heading names no release."""
-    match = RELEASE.fullmatch(unmarked(heading))
+    since = SINCE_RELEASE.fullmatch(unmarked(heading))
+    match = RELEASE.fullmatch(since.group(1) if since else unmarked(heading))
     return match.group(1).lower() if match else ""

@@ -143,6 +143,9 @@ def test_holds_kind(kind: str, text: str, holds: bool) -> None:
     ("version", "orjson supports CPython 3.10, 3.11 and 3.12.", "Which CPython releases can orjson be used with?", True),
     ("version", "It supports CPython 3.10, 3.11, and 3.12.", "What minimum version of maturin is needed?", False),
     ("version", "This manual is for GNU Libtasn1 (version 4.19.0)", "Which release of GNU's ASN.1 toolkit is it for?", True),
+    # a table's row: the name in the version's own cell, not the cell before it (the row's architecture)
+    ("version", "macOS | x64 | >= 10.15 | Tier 1", "What is the oldest macOS release supported on Intel Macs?", True),
+    ("version", "macOS | Xcode >= 11 (Apple LLVM >= 11.0)", "What is the oldest macOS release supported?", False),
 ])
 def test_a_value_the_question_states_is_not_an_answer(kind: str, text: str, asked: str, holds: bool) -> None:
     assert holds_kind(text, kind, asked) is holds
@@ -265,10 +268,23 @@ def test_a_package_version_with_its_revision_is_an_identifier_the_answer_must_ho
     assert read_question("What changed in version 2.0 of the GPL?").required([]) == []
 
 
+def test_a_hyphenated_name_is_one_identifier_and_the_documents_own_name_is_not_required() -> None:
+    """Node.js's build guide as a Word document, nodejs-BUILDING.docx: "win-x64" was read as "x64", which the platform
+    list's "Windows | x64, x86" row holds, and "Node.js", the document's own name, was required of every answer."""
+    assert read_question("On which server OS are the official win-x64 binaries built?").required([]) == ["win-x64"]
+    assert read_question("What is the oldest AIX release Node.js supports?").required(["nodejs-BUILDING.docx"]) == []
+    assert read_question("What is the oldest AIX release Node.js supports?").required(["README.md"]) == ["Node.js"]
+    # "2.x" is any 2 release, which the text gives as "2.7" (Debian's Python policy), not a file's name
+    assert read_question("Which PEP documents the support for the final 2.x minor release?").required([]) == []
+
+
 @pytest.mark.parametrize(("heading", "release"), [
     ("2.2.0", "2.2.0"), ("v2.14.3 (2026-11-04)", "2.14.3"), ("## 1.26.0b2 (2026-02-11)", "1.26.0b2"),
     ("E2fsprogs 1.47.0 (February 5, 2023)", "1.47.0"), ("Version 2.0 - 2024-01-01", "2.0"),
     ("3.2 Invoking asn1Coding", ""), ("Version 2.1, February 1999", ""), ("Python 3.8 support", ""), ("1.1 Overview", ""),
+    # OpenSSL's NEWS: the changes since the release before, under the later one
+    ("Major changes between OpenSSL 3.0.16 and OpenSSL 3.0.17 [1 Jul 2025]", "3.0.17"),
+    ("Changes between 1.1.1 and 3.0.0", "3.0.0"), ("OpenSSL 3.0.17 [1 Jul 2025]", "3.0.17"),
 ])
 def test_a_changelogs_release_heading_names_its_version(heading, release):
     assert release_of(heading) == release

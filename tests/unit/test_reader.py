@@ -1144,6 +1144,20 @@ def test_a_question_that_names_a_release_is_answered_from_its_entries(reader) ->
     assert reading.answer and all(c.source == 1 for c in reading.answer)
 
 
+
+def test_a_release_is_the_later_of_a_changes_between_heading(reader) -> None:
+    """OpenSSL's NEWS heads each release's changes "Major changes between OpenSSL 3.0.16 and OpenSSL 3.0.17 [1 Jul
+    2025]": "Was OpenSSL 3.0.17 a security patch release?" was answered from 3.0.18's section, whose heading also
+    states 3.0.17; such a heading names no release the reader knew."""
+    news = ("### Major changes between OpenSSL 3.0.17 and OpenSSL 3.0.18 [30 Sep 2025]\n\n"
+            "OpenSSL 3.0.18 is a security patch release. The most severe CVE fixed in this release is Moderate.\n\n"
+            "### Major changes between OpenSSL 3.0.16 and OpenSSL 3.0.17 [1 Jul 2025]\n\n"
+            "OpenSSL 3.0.17 is a bug fix release.\n")
+    reading = reader.read(ChatRequest("Was OpenSSL 3.0.17 a security patch release?", [hit(news, 0, "NEWS.md")]))
+    assert "OpenSSL 3.0.17 is a bug fix release." in [c.text for c in reading.answer]
+    assert "OpenSSL 3.0.18 is a security patch release." not in [c.text for c in reading.answer]
+
+
 WGET = ("'--waitretry=SECONDS'\n     If you don't want Wget to wait between _every_ retrieval, but only between retries of "
         "failed downloads, you can use this option.  Wget will use linear backoff, waiting 1 second after the first "
         "failure on a given file, then waiting 2 seconds after the second failure on that file.  By default, Wget will "
@@ -1177,3 +1191,20 @@ def test_a_copyright_files_holder_is_quoted_from_the_record_that_names_the_file(
     said, assessment = answer(reader, "In the shadow package, who holds the copyright on src/login_nopam.c?", text,
                               titles=("shadow-copyright.txt",))
     assert "Wietse Venema" in said and "SATO" not in said and "Haugh" not in said
+
+
+def test_an_identifier_the_section_heading_names_is_covered(reader) -> None:
+    """pkg_resources' reference: "What is the WorkingSet entries attribute mainly good for?" is answered by the
+    "entries" entry under the heading "WorkingSet Methods and Attributes", which a Word document's section holds (its
+    chunk's section), not the entry's sentences; the reader had refused it, "no passage mentions WorkingSet"."""
+    from dataclasses import replace
+
+    text = 'entries\n\nThis attribute represents a "shadow" sys.path, primarily useful for debugging.'
+    sectioned = hit(text, title="pkg_resources.docx")
+    sectioned = replace(sectioned, chunk=replace(sectioned.chunk, section="WorkingSet Methods and Attributes"))
+    question = "What is the WorkingSet entries attribute mainly good for?"
+    said = "".join(p for p in reader.stream(ChatRequest(question, [sectioned])) if isinstance(p, str))
+    assert "useful for debugging" in said and not said.startswith(NOT_FOUND)
+    said = "".join(p for p in reader.stream(ChatRequest(question, [hit(text, title="pkg_resources.docx")]))
+                   if isinstance(p, str))
+    assert said.startswith(NOT_FOUND)  # no heading names it: the reader cannot tell the entry is WorkingSet's

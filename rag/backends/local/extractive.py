@@ -171,8 +171,9 @@ class Reading:
 
     @functools.cached_property
     def text(self) -> str:
-        """Every passage's text, lower-cased: where the question's names are looked for."""
-        return " ".join(p.text for p in self.passages.values()).lower()
+        """Every passage's text with its section's heading path, lower-cased: where the question's names are looked
+        for."""
+        return " ".join(f"{p.hit.chunk.section} {p.text}" for p in self.passages.values()).lower()
 
     @functools.cached_property
     def required(self) -> list[str]:
@@ -245,8 +246,10 @@ class Reading:
         return f"{term} {c.text}" if term else c.text
 
     def covers(self, c: Candidate) -> bool:
-        """Whether the candidate's window holds every required identifier."""
-        window = self.passages[c.source].window(c).lower()
+        """Whether the candidate's window, or the section it is in, holds every required identifier ("the WorkingSet
+        entries attribute" is the "entries" entry under "WorkingSet Methods and Attributes")."""
+        p = self.passages[c.source]
+        window = f"{p.hit.chunk.section} {p.window(c)}".lower()
         return all(mentions(window, i) for i in self.required)
 
     def features(self) -> list[float]:

@@ -106,6 +106,8 @@ TYPED = ("number", "version", "date", "name", "option")  # kinds whose evidence 
 VALUE_KINDS = ("number", "version", "date")  # ... and must: no number, no answer to "how many"
 ASKS_SWITCH = re.compile(r"\b(?:which|what)\s+(?:[\w-]+\s+)?(?:option|flag|switch)(?:es|s)?\b", re.IGNORECASE)
 IDENTIFIER = re.compile(r"\b\d+(?:\.\d+)+-\d+(?:\.\d+)*\b|"  # a package's version with its revision: "1.12-1"
+                        # a hyphenated name with a part such as "x64": "win-x64", "python-is-python3" (not only "x64")
+                        r"(?<![\w-])(?:\w+-)*[a-z]+\d+\w*(?:-\w+)*(?![\w-])|"
                         r"(?<![\w-])--?[A-Za-z0-9][\w-]*|\b\w*[a-z]\w*[A-Z]\w*\b|\b\w*_\w*\b|\b[A-Z][A-Z0-9]{2,}\w*\b|"
                         r"\b[a-z]+\d+\w*\b|\b\w+\.\w{1,4}\b|(?<![\w%])%[A-Za-z%](?!\w)")  # "%e": a format's placeholder
 # a document's kind, which a question names it by ("the ls man page", "the retention policy", "the expenses FAQ")
@@ -205,7 +207,9 @@ BARE_V = re.compile(r"v\d+", re.IGNORECASE)  # "v2": a version only after the pr
 def product_before(before: str) -> str:
     """The name just before a version ("PCRE" of "PCRE v2", "CMake" of "CMake version 2.8.8"), lower-cased; "" when
     the word there is a common one ("since 1.3", "use of v2"). A capitalised word inside a sentence is a name ("builds
-    with Rust 1.95"), not one that opens it ("Version 2 of ...", "Since 1.3")."""
+    with Rust 1.95"), not one that opens it ("Version 2 of ...", "Since 1.3"). In a table's row, only its own cell's
+    ("macOS | x64 | >= 10.15": the row's platform, not the architecture's)."""
+    before = before.rsplit(" | ", 1)[-1]
     words = [w for w in re.findall(r"[\w+.-]+", before[-40:]) if w.lower() not in VERSION_WORDS]
     while words and (re.fullmatch(r"\d[\d.]*", words[-1]) or words[-1].lower() in ("and", "or")):
         words.pop()  # a list of versions is of the name before its first: "CPython 3.10, 3.11, and 3.12"
@@ -313,12 +317,13 @@ class Question:
         return self.kind == "version" and (product is None or product in title_words(title))
 
     def required(self, titles: Sequence[str]) -> list[str]:
-        """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME), version
-        numbers (2.1) or a document's own name (GPLv3 for GPL-3.txt), which the text may not repeat."""
+        """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME), version numbers (2.1, and
+        "2.x": any 2 release) or a document's own name (GPLv3 for GPL-3.txt, Node.js for nodejs-BUILDING.docx), which
+        the text may not repeat."""
         words = set().union(*(title_words(t) for t in titles)) if titles else set()
         return [i for i in self.identifiers
-                if not re.fullmatch(r"[A-Z]{2,6}|[\d.]+|[A-Z]+v?\d(?:\.\d)?", i)
-                and not any(i.lower().startswith(w) for w in words if len(w) >= 3)]
+                if not re.fullmatch(r"[A-Z]{2,6}|[\d.]+|\d+(?:\.(?:\d+|[xyXY]))+|[A-Z]+v?\d(?:\.\d)?", i)
+                and not any(i.lower().replace(".", "").startswith(w) for w in words if len(w) >= 3)]
 
     def proper_nouns(self) -> list[str]:
         """Capitalised words after the first ("Project Falcon", "Eclipse"): names the evidence must mention."""
