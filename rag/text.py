@@ -12,7 +12,9 @@ from collections.abc import Sequence
 # "```"): the fence's line is left out of both
 CLOSERS = "\"')]"  # what may close a sentence after its full stop
 FENCE = re.compile(r"^[ \t]*```([^\n]*)$", re.MULTILINE)  # a Markdown code block's fence: "```js" opens, "```" closes
-SENTENCE_END = re.compile(rf"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?:[{re.escape(CLOSERS)}]*\s+(?=[\"'(\[]?[A-Z0-9])|"
+SENTENCE_END = re.compile(rf"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?:[{re.escape(CLOSERS)}]*\s+(?=[\"'(\[]?[A-Z0-9])"
+                          # not before a reference that ends the line: "... AuthEnvelopedData parsing. (CVE-2025-15467)"
+                          r"(?!\([^()\n.!?]*\)[ \t]*(?:\n|$))|"
                           rf"(?<=[^\W\d]\.)(?<!\betc\.)(?<!\b(?:eg|ie|cf|vs)\.)[{re.escape(CLOSERS)}]*[ \t]{{2,}}(?=[a-z]))|"
                           rf"\n\s*\n|\n(?=\s*[-*•\u2022]\s)|(?m:{FENCE.pattern})|"
                           r"(?<=:)[ \t]*\n(?=[ \t]*\(?(?:\d{1,2}|[a-z])[.)][ \t])")  # a list's opener, over its first item

@@ -754,3 +754,14 @@ def test_a_copyright_files_fields_are_units_and_its_files_field_a_term():
         "This configure script is free software.", "Files: cups/md5-internal.h\n  cups/md5.c",
         "Copyright: 2007-2019, Apple Inc.\n  1993-2007, Easy Software Products\n  1999, Aladdin Enterprises.",
         "License: Zlib"]
+
+
+def test_a_reference_that_ends_the_line_stays_with_its_sentence():
+    """OpenSSL's NEWS: "Fixed Stack buffer overflow in CMS AuthEnvelopedData parsing. (CVE-2025-15467)" was two
+    sentences, and "Which CVE identifier covers the stack overflow ...?" was answered without its CVE. A parenthesis of
+    its own, a sentence with its full stop, or one that goes on, is still a sentence of its own."""
+    text = "Fixed Stack buffer overflow in CMS AuthEnvelopedData parsing. (CVE-2025-15467)\n\nFixed a leak. (#1234)"
+    assert [text[s:e] for s, e in sentence_spans(text)] == [
+        "Fixed Stack buffer overflow in CMS AuthEnvelopedData parsing. (CVE-2025-15467)", "Fixed a leak. (#1234)"]
+    for two in ("Callbacks are called. (See Receiving Change Notifications, below.)", "It ends. (It is long) And more."):
+        assert len(sentence_spans(two)) == 2, two

@@ -276,6 +276,8 @@ def test_a_hyphenated_name_is_one_identifier_and_the_documents_own_name_is_not_r
     assert read_question("What is the oldest AIX release Node.js supports?").required(["README.md"]) == ["Node.js"]
     # "2.x" is any 2 release, which the text gives as "2.7" (Debian's Python policy), not a file's name
     assert read_question("Which PEP documents the support for the final 2.x minor release?").required([]) == []
+    # an acronym's plural is an acronym: the text says "The most severe CVE fixed ..."
+    assert read_question("What was the highest severity among the CVEs addressed in 3.0.18?").required([]) == []
 
 
 @pytest.mark.parametrize(("heading", "release"), [

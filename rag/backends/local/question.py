@@ -317,12 +317,12 @@ class Question:
         return self.kind == "version" and (product is None or product in title_words(title))
 
     def required(self, titles: Sequence[str]) -> list[str]:
-        """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME), version numbers (2.1, and
-        "2.x": any 2 release) or a document's own name (GPLv3 for GPL-3.txt, Node.js for nodejs-BUILDING.docx), which
-        the text may not repeat."""
+        """Identifiers an answer must contain: code-like tokens, not acronyms (BSD, MIME, CVEs), version numbers (2.1,
+        and "2.x": any 2 release) or a document's own name (GPLv3 for GPL-3.txt, Node.js for nodejs-BUILDING.docx),
+        which the text may not repeat."""
         words = set().union(*(title_words(t) for t in titles)) if titles else set()
         return [i for i in self.identifiers
-                if not re.fullmatch(r"[A-Z]{2,6}|[\d.]+|\d+(?:\.(?:\d+|[xyXY]))+|[A-Z]+v?\d(?:\.\d)?", i)
+                if not re.fullmatch(r"[A-Z]{2,6}s?|[\d.]+|\d+(?:\.(?:\d+|[xyXY]))+|[A-Z]+v?\d(?:\.\d)?", i)
                 and not any(i.lower().replace(".", "").startswith(w) for w in words if len(w) >= 3)]
 
     def proper_nouns(self) -> list[str]:
