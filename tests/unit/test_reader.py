@@ -1208,3 +1208,18 @@ def test_an_identifier_the_section_heading_names_is_covered(reader) -> None:
     said = "".join(p for p in reader.stream(ChatRequest(question, [hit(text, title="pkg_resources.docx")]))
                    if isinstance(p, str))
     assert said.startswith(NOT_FOUND)  # no heading names it: the reader cannot tell the entry is WorkingSet's
+
+
+def test_a_list_item_answers_in_which_release_under_its_heading(reader) -> None:
+    """OpenSSL's NEWS in Word: "In which 3.0 patch release was ... CVE-2024-13176 fixed?" quoted the fix, an item of
+    "This release incorporates the following bug fixes and mitigations:", without the release: a list's item was
+    quoted with its opener and never under the release heading the chunk's section holds."""
+    text = ("This release incorporates the following bug fixes and mitigations:\n\n"
+            "\u2022 Fixed timing side-channel in ECDSA signature computation. (CVE-2024-13176)\n\n"
+            "\u2022 Fixed possible buffer overread in SSL_select_next_proto() (CVE-2024-5535)\n")
+    chunk = Chunk("d:0", "d", text, page=7, start=0, end=len(text), title="openssl-NEWS.docx", owner="u",
+                  section="Major changes between OpenSSL 3.0.15 and OpenSSL 3.0.16 [11 Feb 2025]")
+    said = "".join(p for p in reader.stream(ChatRequest(
+        "In which 3.0 patch release was the ECDSA signing timing leak CVE-2024-13176 fixed?", [Hit(chunk, 1.0, 1, 1)]))
+        if isinstance(p, str))
+    assert "3.0.16" in said and "CVE-2024-13176" in said

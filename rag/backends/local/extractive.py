@@ -526,11 +526,16 @@ class ExtractiveChatModel:
         return "no passage mentions " + ", ".join(reading.required)
 
     def passage(self, reading: Reading) -> list[Candidate]:
+        """The best sentence in its context (see in_context), under the release heading it answers "in which release"
+        with (a list's item as well as a sentence: "Fixed timing side-channel in ECDSA signature computation.")."""
+        best = reading.candidates[0]
+        p = reading.passages[best.source]
+        return self.released(reading, p, best, self.in_context(reading, p, best))
+
+    def in_context(self, reading: Reading, p: Passage, best: Candidate) -> list[Candidate]:
         """The best sentence in its context: the sentences before and after it in the same section
         (the answering one is often next to the one that matches the question's words, and a
         dangling "It ..." needs the one before), or the items after a sentence that opens a list."""
-        best = reading.candidates[0]
-        p = reading.passages[best.source]
         if p.in_table(best.position):  # a table's row under its column names; the rows next to it are other records
             header = p.header(best.position)
             return [as_quoted(p, j) for j in (header, best.position) if j is not None]
@@ -619,7 +624,7 @@ class ExtractiveChatModel:
         keep = [i for i in keep if i >= opener]  # not the entry before the best sentence's (another option)
         if keep[-1] > best.position and opens_list(p.sentence(keep[-1])):
             keep.pop()  # "The following must never be destroyed ...:" without its items says nothing
-        return self.released(reading, p, best, [as_quoted(p, i) for i in keep])
+        return [as_quoted(p, i) for i in keep]
 
     @staticmethod
     def released(reading: Reading, p: Passage, best: Candidate, quote: list[Candidate]) -> list[Candidate]:
