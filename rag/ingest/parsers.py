@@ -215,7 +215,8 @@ class DocxParser:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 infos = archive.infolist()
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as exc:
+            # NotImplementedError: "zip file version 7.9", a central directory entry that needs a later zip format
             raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
         if sum(info.file_size for info in infos) > self.max_unzipped:
             raise InvalidDocument(

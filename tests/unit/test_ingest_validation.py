@@ -156,6 +156,15 @@ class TestDocxParser(ParserContract):
         assert pages[1].text.startswith("Reporting\n\nShort capitalised line")  # a heading keeps no bullet
 
 
+    def test_an_archive_that_needs_a_later_zip_format_is_damaged(self, parser):
+        """Found by tests/security/test_fuzz.py: a central directory entry whose "version needed to extract" is 7.9
+        made zipfile raise NotImplementedError("zip file version 7.9") while listing the archive, a crash."""
+        data = bytearray(make_docx())
+        entry = data.index(b"PK\x01\x02")  # the first central directory entry; its version needed at offset 6
+        data[entry + 6:entry + 8] = (79).to_bytes(2, "little")
+        with pytest.raises(InvalidDocument, match="damaged"):
+            list(parser.parse(bytes(data)))
+
     def test_a_page_laid_out_in_tables_is_read_whole_each_paragraph_a_unit(self, parser):
         """A web page pasted into Word keeps its layout tables: its text sits in a table inside a table's cell, which
         python-docx's cell text leaves out (libxslt's "Library internals" page read 107 characters of 19,000)."""
