@@ -539,6 +539,7 @@ def unmarked(heading: str) -> str:
 def release_of(heading: str) -> str:
     """The version a changelog's release heading names, lower-cased ("v2.14.3 (2026-11-04)" -> "2.14.3"); "" if the
     heading names no release."""
-    since = SINCE_RELEASE.fullmatch(unmarked(heading))
-    match = RELEASE.fullmatch(since.group(1) if since else unmarked(heading))
+    heading = unmarked(heading)
+    since = SINCE_RELEASE.fullmatch(heading)
+    match = RELEASE.fullmatch(since.group(1) if since else heading)
     return match.group(1).lower() if match else ""
