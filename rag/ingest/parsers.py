@@ -199,11 +199,49 @@ def letters(text: str) -> int:
     return sum(ch.isalnum() for ch in text)
 
 
-MAX_TABLE_NESTING = 16  # deeper tables inside tables are read as rows of text
+MAX_TABLE_NESTING = 16  # deeper tables inside tables (and text boxes inside boxes) are read as rows of text
+
+WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# what holds a paragraph's runs as Word shows them: links, tracked insertions, content controls, fields, smart tags (a
+# tracked deletion, w:del, is not shown; python-docx's paragraph text reads only runs and links)
+INLINE = {WORD + tag for tag in ("hyperlink", "ins", "moveTo", "smartTag", "customXml", "sdt", "sdtContent",
+                                 "fldSimple", "dir", "bdo")}
+BLOCKS = {WORD + tag for tag in ("sdt", "sdtContent", "customXml")}  # a content control around paragraphs or tables
+NOTE_REFERENCES = {WORD + "footnoteReference": "footnotes", WORD + "endnoteReference": "endnotes"}
+
+
+def inline_text(element, notes: list[tuple[str, str]]) -> str:
+    """A paragraph's text as Word shows it; the footnotes and endnotes it refers to are added to `notes`."""
+    parts = []
+    for child in element.iterchildren():
+        if child.tag == WORD + "r":
+            parts.append(child.text)  # python-docx's run text: w:t, tabs, line breaks, non-breaking hyphens
+            notes.extend((NOTE_REFERENCES[ref.tag], ref.get(WORD + "id")) for ref in child.iterchildren(
+                *NOTE_REFERENCES))
+        elif child.tag in INLINE:
+            parts.append(inline_text(child, notes))
+    return "".join(parts)
+
+
+def text_boxes(element) -> list:
+    """The text boxes anchored in a paragraph, each once: a shape's text (w:txbxContent) is written twice, as a
+    drawing and again as a fallback picture for old readers (mc:Fallback, not read), and a box inside a box is read
+    with its box."""
+    boxes = []
+    for child in element.iterchildren():
+        if child.tag == WORD + "txbxContent":
+            boxes.append(child)
+        elif child.tag != FALLBACK:
+            boxes.extend(text_boxes(child))
+    return boxes
 
 
 class DocxParser:
-    """Sections, not pages: each heading starts a new numbered section (DOCX has no fixed pages)."""
+    """Sections, not pages: each heading starts a new numbered section (DOCX has no fixed pages). Everything Word shows
+    as the document's text is read: tables, content controls, text boxes, tracked insertions, and footnotes and
+    endnotes, each note at the end of the section that refers to it (where a printed page shows it), numbered as
+    Word numbers them; page headers and footers are page furniture and are not."""
 
     kind = "docx"
 
@@ -235,53 +273,28 @@ class DocxParser:
 
         try:
             document = docx.Document(io.BytesIO(data))
-            blocks = list(self._blocks(document))
+            reading = _WordReading(document)
+            blocks = list(reading.blocks(document.element.body))
         except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, AttributeError, TypeError,
                 SyntaxError, IndexError, zlib.error, EOFError, OSError, NotImplementedError) as exc:
             # zlib.error: a damaged deflate stream; NotImplementedError: zipfile's "That compression method is not
-            # supported", an entry whose declared method is damaged or unknown
+            # supported", an entry whose declared method is damaged or unknown; SyntaxError: lxml's XMLSyntaxError
+            # in a notes part
             raise InvalidDocument("This Word document is damaged and cannot be read.") from exc
         yield from self._sections(blocks)
 
-    @classmethod
-    def _blocks(cls, container, depth: int = 0) -> Iterator[tuple[bool, str]]:
-        """(is_heading, text) for paragraphs and table rows in document order."""
-        from docx.table import Table
-        from docx.text.paragraph import Paragraph
-
-        for item in container.iter_inner_content():
-            if isinstance(item, Paragraph):
-                style = (item.style.name if item.style is not None else "") or ""
-                heading = style.startswith(("Heading", "Title"))
-                # a list item shows its bullet, as Word does: "Share passwords with anyone" is then an item of the
-                # list, not a short capitalised title line (Word numbers its lists itself; the text holds no numbers)
-                listed = not heading and item.text.strip() and (style.startswith("List") or item._p.pPr is not None
-                                                                and item._p.pPr.numPr is not None)
-                yield heading, f"\u2022 {item.text}" if listed else item.text
-            elif isinstance(item, Table):
-                for row in item.rows:
-                    cells = list({cell._tc: cell for cell in row.cells}.values())  # a merged cell once
-                    if depth < MAX_TABLE_NESTING and (len(cells) == 1 or any(cell.tables for cell in cells)):
-                        # a box, or a table inside a cell: a page laid out by tables (a web page pasted into Word, a
-                        # form), whose cells hold whole passages, each paragraph a unit as outside a table (and
-                        # python-docx's cell text leaves an inner table out)
-                        for cell in cells:
-                            yield from cls._blocks(cell, depth + 1)
-                        continue
-                    texts = [" ".join(cell.text.split()) for cell in cells]
-                    # merged cells repeat their text in python-docx; keep one copy
-                    yield False, " | ".join(dict.fromkeys(t for t in texts if t))
-
-    def _sections(self, blocks: list[tuple[bool, str]]) -> Iterator[Page]:
-        sections: list[tuple[str, list[str]]] = [("", [])]
-        for is_heading, text in blocks:
-            if is_heading and text.strip():
-                sections.append((text.strip(), []))
+    def _sections(self, blocks: list[tuple[str, str]]) -> Iterator[Page]:
+        sections: list[tuple[str, list[str], list[str]]] = [("", [], [])]
+        for kind, text in blocks:
+            if kind == "heading" and text.strip():
+                sections.append((text.strip(), [], []))
+            if kind == "note" and text.partition("] ")[2] in {note.partition("] ")[2] for note in sections[-1][2]}:
+                continue  # one note referred to from several places is written once for each (pandoc's notes are)
             if text.strip():
-                sections[-1][1].append(text)
+                (sections[-1][2] if kind == "note" else sections[-1][1]).append(text)
         # a blank line between Word paragraphs and table rows: each is a unit of its own, as a blank-line paragraph
         # of a text file is, so a list item or a row without end punctuation does not run on into the next one
-        pages = [(title, "\n\n".join(lines).strip("\n")) for title, lines in sections]
+        pages = [(title, "\n\n".join(lines + notes).strip("\n")) for title, lines, notes in sections]
         pages = [(title, text) for title, text in pages if text.strip()]
         if not pages:
             raise InvalidDocument("This Word document contains no text.")
@@ -289,6 +302,89 @@ class DocxParser:
             raise InvalidDocument(f"This Word document has {len(pages)} sections; the limit is {self.max_pages}.")
         for number, (title, text) in enumerate(pages, start=1):
             yield Page(number, text, section=title)
+
+
+class _WordReading:
+    """One Word document's blocks in reading order: ("heading" | "text" | "note", text)."""
+
+    def __init__(self, document):
+        from docx.opc.constants import RELATIONSHIP_TYPE as RT
+        from docx.oxml.parser import parse_xml
+
+        self.document = document
+        self.notes: dict[str, dict[str, object]] = {}  # "footnotes" / "endnotes": id -> w:footnote / w:endnote
+        for kind, reltype in (("footnotes", RT.FOOTNOTES), ("endnotes", RT.ENDNOTES)):
+            parts = [rel.target_part for rel in document.part.rels.values()
+                     if rel.reltype == reltype and not rel.is_external]
+            root = parse_xml(parts[0].blob) if parts else None  # python-docx's parser: no entities, no network
+            self.notes[kind] = {} if root is None else {note.get(WORD + "id"): note for note in root.iterchildren()}
+        self.numbers: dict[str, dict[str, int]] = {"footnotes": {}, "endnotes": {}}  # in order of first reference
+
+    def blocks(self, container, depth: int = 0) -> Iterator[tuple[str, str]]:
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+
+        for child in container.iterchildren():
+            if child.tag == WORD + "p":
+                paragraph = Paragraph(child, self.document)
+                style = (paragraph.style.name if paragraph.style is not None else "") or ""
+                heading = style.startswith(("Heading", "Title"))
+                notes: list[tuple[str, str]] = []
+                text = inline_text(child, notes)
+                # a list item shows its bullet, as Word does: "Share passwords with anyone" is then an item of the
+                # list, not a short capitalised title line (Word numbers its lists itself; the text holds no numbers)
+                listed = not heading and text.strip() and (style.startswith("List") or child.pPr is not None
+                                                           and child.pPr.numPr is not None)
+                yield "heading" if heading else "text", f"\u2022 {text}" if listed else text
+                if depth < MAX_TABLE_NESTING:
+                    for box in text_boxes(child):
+                        yield from self.blocks(box, depth + 1)
+                yield from self.note_blocks(notes, depth)
+            elif child.tag == WORD + "tbl":
+                for row in Table(child, self.document).rows:
+                    cells = list({cell._tc: cell for cell in row.cells}.values())  # a merged cell once
+                    if depth < MAX_TABLE_NESTING and (len(cells) == 1 or any(cell.tables for cell in cells)):
+                        # a box, or a table inside a cell: a page laid out by tables (a web page pasted into Word, a
+                        # form), whose cells hold whole passages, each paragraph a unit as outside a table (and
+                        # python-docx's cell text leaves an inner table out)
+                        for cell in cells:
+                            yield from self.blocks(cell._tc, depth + 1)
+                        continue
+                    notes = []
+                    texts = [" ".join(self.cell_text(cell._tc, notes).split()) for cell in cells]
+                    # merged cells repeat their text in python-docx; keep one copy
+                    yield "text", " | ".join(dict.fromkeys(t for t in texts if t))
+                    yield from self.note_blocks(notes, depth)
+            elif child.tag in BLOCKS and depth < MAX_TABLE_NESTING:
+                yield from self.blocks(child, depth + 1)
+
+    def cell_text(self, cell, notes: list[tuple[str, str]]) -> str:
+        """A table cell's paragraphs (those of a content control in it too), as one line."""
+        return " ".join(inline_text(child, notes) if child.tag == WORD + "p" else self.cell_text(child, notes)
+                        for child in cell.iterchildren() if child.tag == WORD + "p" or child.tag in BLOCKS)
+
+    def note_blocks(self, references: list[tuple[str, str]], depth: int) -> Iterator[tuple[str, str]]:
+        """Each note referred to, once, as "[n] its text"; Word numbers footnotes 1, 2, 3 and endnotes i, ii, iii."""
+        for kind, note_id in references:
+            note = self.notes[kind].get(note_id)
+            if note is None or note_id in self.numbers[kind]:
+                continue
+            number = self.numbers[kind][note_id] = len(self.numbers[kind]) + 1
+            label = str(number) if kind == "footnotes" else roman(number)
+            texts = [text for _, text in self.blocks(note, depth + 1) if text.strip()]
+            if texts:
+                yield "note", f"[{label}] " + " ".join(" ".join(texts).split())
+
+
+def roman(number: int) -> str:
+    """Lower-case roman numerals, as Word numbers endnotes."""
+    numerals = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
+                (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
+    out = []
+    for value, numeral in numerals:
+        count, number = divmod(number, value)
+        out.append(numeral * count)
+    return "".join(out)
 
 
 BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))

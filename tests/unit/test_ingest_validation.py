@@ -192,6 +192,82 @@ class TestDocxParser(ParserContract):
                                                "Tier | Platform", "1 | Linux"]
 
 
+    def test_what_word_shows_beyond_runs_is_read_and_a_deletion_is_not(self, parser):
+        """python-docx's paragraph text reads runs and links only: a tracked insertion, a content control (a cover
+        page's title, a form field) and a text box were lost; a text box is written twice (drawing and fallback)."""
+        import docx
+        from docx.oxml import parse_xml
+
+        w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        document = docx.Document()
+        paragraph = document.add_paragraph("Retention is ")
+        paragraph._p.append(parse_xml(f'<w:ins {w} w:id="1" w:author="a"><w:r><w:t>seven</w:t></w:r></w:ins>'))
+        paragraph._p.append(parse_xml(f'<w:del {w} w:id="2" w:author="a"><w:r><w:delText>five</w:delText></w:r></w:del>'))
+        paragraph.add_run(" years.")
+        document.element.body.insert(0, parse_xml(
+            f'<w:sdt {w}><w:sdtPr/><w:sdtContent><w:p><w:r><w:t>Records Policy 2026</w:t></w:r></w:p>'
+            '</w:sdtContent></w:sdt>'))
+        box = '<w:txbxContent><w:p><w:r><w:t>Ask the records officer first.</w:t></w:r></w:p></w:txbxContent>'
+        document.add_paragraph("See the box.")._p.append(parse_xml(
+            f'<w:r {w} xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+            'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+            'xmlns:v="urn:schemas-microsoft-com:vml"><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+            f'<wps:wsp><wps:txbx>{box}</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape>'
+            f'<v:textbox>{box}</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent></w:r>'))
+        text = next(iter(parser.parse(docx_bytes(document)))).text
+        assert text.split("\n\n") == ["Records Policy 2026", "Retention is seven years.", "See the box.",
+                                       "Ask the records officer first."]
+
+    def test_footnotes_and_endnotes_close_the_section_that_refers_to_them(self, parser):
+        """A Word document's notes (word/footnotes.xml, word/endnotes.xml) were not read at all: Node.js's "Building"
+        guide lost why its Linux binaries need glibc 2.28. Word numbers them in order of reference, footnotes 1, 2
+        and endnotes i, ii; one note referred to twice (pandoc writes it once per reference) is read once."""
+        import docx
+        from docx.oxml import parse_xml
+
+        w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+        document = docx.Document()
+        document.add_paragraph("Platforms", style="Heading 1")
+        for words, refs in (("Linux is tier 1.", [("footnote", 7), ("footnote", 9)]), ("AIX is tier 2.", [("endnote", 3)]),
+                            ("Both need a kernel.", [("footnote", 7)])):
+            paragraph = document.add_paragraph(words)
+            for kind, number in refs:
+                paragraph._p.append(parse_xml(f'<w:r {w}><w:{kind}Reference w:id="{number}"/></w:r>'))
+        document.add_paragraph("Building", style="Heading 1")
+        document.add_paragraph("Run make.")
+
+        def notes(kind, items):
+            body = "".join(f'<w:{kind} w:id="{number}"><w:p><w:r><w:{kind}Ref/></w:r><w:r><w:t xml:space="preserve"> '
+                           f'{text}</w:t></w:r></w:p></w:{kind}>' for number, text in items)
+            return f'<w:{kind}s {w}><w:{kind} w:type="separator" w:id="-1"><w:p/></w:{kind}>{body}</w:{kind}s>'
+
+        parts = {"word/footnotes.xml": notes("footnote", [(7, "Binaries need glibc 2.28."), (9, "Musl is experimental.")]),
+                 "word/endnotes.xml": notes("endnote", [(3, "AIX builds use GCC 10.")])}
+        source = zipfile.ZipFile(io.BytesIO(docx_bytes(document)))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for info in source.infolist():
+                data = source.read(info)
+                if info.filename == "[Content_Types].xml":
+                    data = data.decode().replace("</Types>", "".join(
+                        f'<Override PartName="/{name}" ContentType="application/vnd.openxmlformats-officedocument.'
+                        f'wordprocessingml.{name[5:-4]}+xml"/>' for name in parts) + "</Types>")
+                elif info.filename == "word/_rels/document.xml.rels":
+                    data = data.decode().replace("</Relationships>", "".join(
+                        f'<Relationship Id="rIdNote{i}" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                        f'relationships/{name[5:-4]}" Target="{name[5:]}"/>' for i, name in enumerate(parts))
+                        + "</Relationships>")
+                target.writestr(info, data)
+            for name, xml in parts.items():
+                target.writestr(name, xml)
+        pages = list(parser.parse(out.getvalue()))
+        assert [p.section for p in pages] == ["Platforms", "Building"]
+        assert pages[0].text.split("\n\n") == ["Platforms", "Linux is tier 1.", "AIX is tier 2.", "Both need a kernel.",
+                                                "[1] Binaries need glibc 2.28.", "[2] Musl is experimental.",
+                                                "[i] AIX builds use GCC 10."]
+        assert pages[1].text == "Building\n\nRun make."
+
+
 class TestTxtParser(ParserContract):
     @pytest.fixture
     def parser(self):
