@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         "(\"asn1_read_value\" for a manual's \"asn1 read value\" entry) rank first, in fused order. Azure AI Search "
         "finds them with one more query, a phrase on the heading path."
     )
+    named_values: bool = Field(
+        True, description="Hybrid search: the few chunks (at most 8) that hold a name with a digit the question gives, "
+        "its parts joined by punctuation (\"3.0.19\", \"CVE-2024-5535\", \"win-x64\"; not a bare \"2.0\"), in "
+        "their text or heading path, rank first, in fused order: BM25 reads it as common words and the dense model "
+        "barely tells one release from the next. Azure AI Search finds them with one more query per name, a phrase."
+    )
     sentence_share: float = Field(
         0.5, ge=0.0, le=1.0, description="Local index: share of a chunk's best-matching sentence in its dense score, "
         "the rest being the whole chunk's cosine. Each sentence is embedded at ingest (about 2x the embedding time, "

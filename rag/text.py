@@ -509,6 +509,21 @@ def code_names(text: str) -> list[str]:
     return list(dict.fromkeys(m.group() for m in CODE_NAME.finditer(text)))[:MAX_CODE_NAMES]
 
 
+# a name with a digit whose parts are joined by punctuation, as a release, an advisory, a standard or a platform is
+# written: "3.0.19", "CVE-2024-5535", "win-x64", "ISO-8859-1"
+NAMED_VALUE = re.compile(r"(?<![\w.\-/:+])\w+(?:[.\-/:+]\w+)+", re.UNICODE)
+SERIES = re.compile(r"\d+[.:]\d+")  # "2.0", "3.5", "10:30": a licence's version, a series, an amount; no one thing
+
+
+def named_values(text: str) -> list[str]:
+    """The names with a digit, parts joined by punctuation, a question gives ("When was OpenSSL 3.0.19 published?"):
+    BM25 reads "3.0.19" as the common words "3", "0", "19" and a sentence embedding barely tells it from "3.0.17", so
+    the index looks them up as phrases; the first few."""
+    names = (m.group() for m in NAMED_VALUE.finditer(text))
+    return list(dict.fromkeys(n for n in names if any(ch.isdigit() for ch in n) and not SERIES.fullmatch(n))
+                )[:MAX_CODE_NAMES]
+
+
 def spoken(name: str) -> str:
     """A name as a manual's heading may print it: "asn1_read_value" and "asn1 read  value" -> "asn1 read value"."""
     return " ".join(name.replace("_", " ").lower().split())

@@ -10,6 +10,7 @@ Mode = Literal["hybrid", "bm25", "vector"]
 PRIVATE = ""  # the collection of a document that only its owner sees
 RERANK_SKIPPED = "rerank-skipped"  # Hit flag: the semantic ranker refused, so this is plain hybrid order
 NAMED_ENTRY = "named entry"  # Hit flag: under the heading the question names in code form; it leads the ranking
+NAMED_VALUE = "named value"  # Hit flag: one of the few chunks that hold a name with a digit the question gives ("3.0.19")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from eval.feedback import record_feedback
 from rag.answer import UNCITED, AnswerStream
 from rag.engine import Engine
 from rag.errors import BackendUnavailable, RagError
-from rag.types import NAMED_ENTRY, RERANK_SKIPPED, Answer, Hit, Principal
+from rag.types import NAMED_ENTRY, NAMED_VALUE, RERANK_SKIPPED, Answer, Hit, Principal
 from ui import state
 from ui.render import citation_label, emphasised_markdown, escape_markdown, escape_stream, preview
 from ui.resources import engine
@@ -39,6 +39,10 @@ def inspector(answer: Answer) -> None:
         if any(NAMED_ENTRY in h.flags for h in hits):
             st.caption("Passages flagged \"named entry\" sit under the heading your question names (a function or "
                        "other name written in code form); they lead, whatever their fused score.")
+        if any(NAMED_VALUE in h.flags for h in hits):
+            st.caption("Passages flagged \"named value\" are the few that hold a release, advisory or other name with "
+                       "a digit your question gives (\"3.0.19\", \"CVE-2024-5535\"); they lead, whatever their fused "
+                       "score.")
         if len(hits) > len(answer.hits):
             st.caption(f"{len(hits) - len(answer.hits)} instruction-like passage(s) were kept from the model.")
         if hits:

@@ -30,3 +30,10 @@ def test_the_inspector_says_why_a_named_entry_leads_only_when_one_does():
 
     assert any("the heading your question names" in c for c in captions(NAMED_ENTRY))
     assert not any("named entry" in c for c in captions())
+
+
+def test_the_inspector_says_why_a_named_value_leads_only_when_one_does():
+    from rag.types import NAMED_VALUE
+
+    assert any("a release, advisory or other name with a digit" in c for c in captions(NAMED_VALUE))
+    assert not any("named value" in c for c in captions())

@@ -23,6 +23,11 @@ import numpy as np
 from tests.azure.fake_transport import Call, FakeTransport
 
 WORD = re.compile(r"\w+")
+PHRASE = re.compile(r'"([^"]*)"')
+
+
+def has_phrase(tokens: list[str], phrase: list[str]) -> bool:
+    return any(tokens[i:i + len(phrase)] == phrase for i in range(len(tokens) - len(phrase) + 1))
 TOKEN = re.compile(r"\s*(search\.in\(|\(|\)|,|'(?:[^']|'')*'|\w+)")
 API_VERSION = "2026-04-01"
 MAX_SKIP = 100_000
@@ -235,13 +240,17 @@ class FakeSearchService:
     def text_scores(self, pool: list[dict], search: str | None, searched: list[str]) -> dict[str, float] | None:
         if not search or search == "*":
             return None
-        terms = [t.lower() for t in WORD.findall(search)]
-        docs = {d["id"]: Counter(w.lower() for w in WORD.findall(" ".join(str(d.get(f) or "") for f in searched)))
-                for d in pool}
+        # simple query syntax: a quoted phrase matches only where its words stand together, other words anywhere
+        phrases = [[t.lower() for t in WORD.findall(p)] for p in PHRASE.findall(search)]
+        terms = [t.lower() for t in WORD.findall(PHRASE.sub(" ", search))]
+        tokens = {d["id"]: [w.lower() for w in WORD.findall(" ".join(str(d.get(f) or "") for f in searched))]
+                  for d in pool}
+        docs = {key: Counter(words) for key, words in tokens.items()}
         scores = {}
         for key, counts in docs.items():
+            matched = terms + [t for p in phrases if p and has_phrase(tokens[key], p) for t in p]
             score = sum(math.log(1 + counts[t]) * math.log(1 + len(docs) / sum(1 for c in docs.values() if c[t]))
-                        for t in terms if counts[t])
+                        for t in matched if counts[t])
             if score > 0:
                 scores[key] = score
         return scores

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from rag.errors import Forbidden, NotFound
-from rag.types import NAMED_ENTRY, Chunk, Document, Principal
+from rag.types import NAMED_ENTRY, NAMED_VALUE, Chunk, Document, Principal
 from tests.fakes import HashEmbedder
 
 ALICE = Principal("alice", "Alice", groups=("finance",))
@@ -142,6 +142,29 @@ class IndexContract:
         assert [NAMED_ENTRY in h.flags for h in hits] == [True, False, False]  # the inspector says why it leads
         assert search(index, question, CAROL, k=3) == []  # scoped like every search
         assert search(index, question, ALICE, k=3, mode="bm25")[0].chunk.chunk_id == "entries-0"  # hybrid only
+
+    def test_the_few_chunks_that_hold_a_release_the_question_names_lead_hybrid_search(self, index):
+        """"3.0.19" is the common words "3", "0", "19" to BM25, and one release is much like the next to the dense
+        model: the chunk that asks the question's own words about another release won."""
+        texts = ["When was OpenSSL 3.0.17 published? OpenSSL 3.0.17 was published on 1 Jul 2025.",
+                 "Changes between 3.0.18 and 3.0.19 [27 Jan 2026]: a security patch release.",
+                 "Every OpenSSL 3.0 release is published with its notes.", "Fixed a crash in the CMS parser."]
+        doc, chunks, vectors = make_doc("news", "alice", texts=texts)
+        chunks[3] = replace(chunks[3], section="Changes between 3.0.18 and 3.0.19")  # under the release's heading
+        index.upsert(doc, chunks, vectors)
+        question = "When was OpenSSL 3.0.19 published?"
+        index.settings.named_values = False
+        assert search(index, question, ALICE, k=4)[0].chunk.chunk_id == "news-0"
+        index.settings.named_values = True
+        hits = search(index, question, ALICE, k=4)
+        assert {h.chunk.chunk_id for h in hits[:2]} == {"news-1", "news-3"}
+        assert [NAMED_VALUE in h.flags for h in hits] == [True, True, False, False]  # the inspector says why they lead
+        assert search(index, question, CAROL, k=4) == []  # scoped like every search
+        assert search(index, question, ALICE, k=4, mode="vector")[0].chunk.chunk_id == "news-0"  # hybrid only
+        # a name that many chunks hold names a series, not one thing: the fused order stands
+        series = [f"OpenSSL 3.0 note {n}: fixes." for n in range(9)]
+        index.upsert(*make_doc("series", "alice", texts=series))
+        assert not any(NAMED_VALUE in h.flags for h in search(index, "What changed in 3.0?", ALICE, k=5))
 
     def test_odd_query_text_does_not_raise(self, filled):
         for text in ['"unbalanced', "a:b OR (", "title:x AND", "*", "\\", "   "]:

@@ -243,6 +243,15 @@ def test_code_names_and_how_a_heading_prints_them():
     assert spoken("asn1_read_value") == spoken("asn1 read  value") == "asn1 read value"
 
 
+def test_names_with_a_digit_joined_by_punctuation_are_looked_up_as_phrases():
+    from rag.text import named_values
+    assert named_values("Was 3.0.19, CVE-2024-5535 or win-x64 (ISO-8859-1) fixed e.g. in built-in mode?") == [
+        "3.0.19", "CVE-2024-5535", "win-x64", "ISO-8859-1"]  # not "e.g", "built-in": no digit
+    assert named_values("What changed in version 3 of the GPL?") == []  # one word: BM25 reads it as it is
+    assert named_values("Under Apache 2.0 or OpenSSL 3.0, is 3.0.0 or ASN.1 at 10:30?") == ["3.0.0", "ASN.1"]
+    assert len(named_values(" ".join(f"1.0.{i}" for i in range(40)))) == 5  # each name costs a lookup
+
+
 # --- the heading path and what the embedder reads
 def test_chunks_carry_the_heading_path_across_pages(settings):
     pages = [Page(1, "1 Introduction\nThis library parses schemas.\n\n2 Utilities\nThree programs ship with it."),

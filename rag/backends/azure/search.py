@@ -41,8 +41,8 @@ from rag.backends.azure.search_schema import (
 from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
 from rag.protocols import Upsert
 from rag.settings import Settings
-from rag.text import code_names, spoken, under_heading
-from rag.types import NAMED_ENTRY, RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
+from rag.text import code_names, named_values, spoken, under_heading
+from rag.types import NAMED_ENTRY, NAMED_VALUE, RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -55,6 +55,7 @@ MAX_BATCH_BYTES = 15 * 1024 * 1024
 PAGE = 1000  # the most results one search request returns; listings page by key range, never by `skip`
 RETRYABLE_STATUS = {409, 422, 429, 503}  # per-record statuses the service says to retry
 NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
+RARE_VALUE = 8  # chunks that may hold a name with a digit for them to lead; more, and it names a series ("3.0")
 
 
 class SafeToRepeatRetryPolicy(RetryPolicy):
@@ -256,8 +257,12 @@ class AzureSearchIndex:
         request = {"search_text": query or None, "filter": chunk_filter(principal, doc_ids), "top": k,
                    "select": CHUNK_FIELDS, **({"search_fields": SEARCH_FIELDS} if query else {})}
         hits = self._ranked(request, query, vector, k)
-        if mode == "hybrid" and self.settings.named_headings:
-            hits = lead(hits, self.under_named_heading(text, principal, doc_ids))[:k]
+        if mode == "hybrid" and (self.settings.named_headings or self.settings.named_values):
+            named = [(h, NAMED_ENTRY) for h in self.under_named_heading(text, principal, doc_ids)
+                     if self.settings.named_headings]
+            named += [(h, NAMED_VALUE) for h in self.holding_named_value(text, principal, doc_ids)
+                      if self.settings.named_values]
+            hits = lead(hits, named)[:k]
         return hits
 
     def _ranked(self, request: dict[str, Any], query: str, vector: np.ndarray | None, k: int) -> list[Hit]:
@@ -285,6 +290,20 @@ class AzureSearchIndex:
             search_text=phrases, search_fields=["section"], filter=chunk_filter(principal, doc_ids),
             top=NAMED_CHUNKS, select=CHUNK_FIELDS)))
         return [h for h in hits_from(results, True, False) if under_heading(h.chunk.section, names)]
+
+    def holding_named_value(self, text: str, principal: Principal,
+                            doc_ids: Sequence[str] | None = None) -> list[Hit]:
+        """The few chunks that hold a name with a digit the question gives ("3.0.19", "CVE-2024-5535"), as the
+        local index finds them: one phrase query on the text and heading path per name, its chunks when at most
+        RARE_VALUE (the service's analyzer reads the phrase as it read the text)."""
+        found: list[Hit] = []
+        for name in named_values(text):  # letters, digits and . - / : + only
+            results = self._call(READER, lambda name=name: list(self.client.search(
+                search_text=f'"{name}"', search_fields=["section", "content"], filter=chunk_filter(principal, doc_ids),
+                top=RARE_VALUE + 1, select=CHUNK_FIELDS)))
+            if len(results) <= RARE_VALUE:
+                found += hits_from(results, True, False)
+        return found
 
     def _semantic_refused(self, exc: HttpResponseError) -> bool:
         """Quota spent, plan off, or a transient failure: the plain hybrid query answers this request.
@@ -314,15 +333,21 @@ class AzureSearchIndex:
         return options
 
 
-def lead(hits: list[Hit], named: list[Hit]) -> list[Hit]:
-    """The named entry's chunks first (those the hybrid query ranked, in its order, then the others), then the rest."""
-    ids = {h.chunk.chunk_id for h in named}
-    ranked = [h for h in hits if h.chunk.chunk_id in ids]
+def lead(hits: list[Hit], named: list[tuple[Hit, str]]) -> list[Hit]:
+    """The chunks the question names, each with its flag (the named entry's, the named value's), first (those the
+    hybrid query ranked, in its order, then the others), then the rest."""
+    flags: dict[str, tuple[str, ...]] = {}
+    found: dict[str, Hit] = {}
+    for hit, flag in named:
+        key = hit.chunk.chunk_id
+        flags[key] = (*flags.get(key, ()), *(() if flag in flags.get(key, ()) else (flag,)))
+        found.setdefault(key, hit)
+    ranked = [h for h in hits if h.chunk.chunk_id in flags]
     seen = {h.chunk.chunk_id for h in ranked}
     # a chunk the hybrid query did not return has no BM25 rank of its own (the lookup's is not one)
-    unranked = [replace(h, bm25_rank=None, bm25_score=None) for h in named if h.chunk.chunk_id not in seen]
-    leading = [replace(h, flags=(*h.flags, NAMED_ENTRY)) for h in ranked + unranked]
-    return leading + [h for h in hits if h.chunk.chunk_id not in ids]
+    unranked = [replace(h, bm25_rank=None, bm25_score=None) for key, h in found.items() if key not in seen]
+    leading = [replace(h, flags=(*h.flags, *flags[h.chunk.chunk_id])) for h in ranked + unranked]
+    return leading + [h for h in hits if h.chunk.chunk_id not in flags]
 
 
 def skipped(hit: Hit) -> Hit:

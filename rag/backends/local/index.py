@@ -24,13 +24,14 @@ from rag.errors import BackendUnavailable, Forbidden, NotFound
 from rag.fusion import convex, rrf
 from rag.protocols import Upsert
 from rag.settings import Settings
-from rag.text import code_names, dehyphenate, spoken, under_heading
-from rag.types import NAMED_ENTRY, Chunk, Document, Hit, Mode, Principal
+from rag.text import code_names, dehyphenate, named_values, spoken, under_heading
+from rag.types import NAMED_ENTRY, NAMED_VALUE, Chunk, Document, Hit, Mode, Principal
 
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
 NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
+RARE_VALUE = 8  # chunks that may hold a name with a digit for them to lead; more, and it names a series ("3.0")
 BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 # tantivy's "en_stem" tokenizer, the one the text field is indexed with, for reading a question's terms as BM25 does
 EN_STEM = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
@@ -51,6 +52,11 @@ def build_schema() -> tantivy.Schema:
     sb.add_bytes_field("meta", stored=True)
     sb.add_integer_field("key", fast=True)  # chunk id hash: BM25 candidates without fetching stored docs
     return sb.build()
+
+
+def named_flags(key: str, headed: set[str], valued: set[str]) -> tuple[str, ...]:
+    """Why a hit leads, for the retrieval inspector."""
+    return (*((NAMED_ENTRY,) if key in headed else ()), *((NAMED_VALUE,) if key in valued else ()))
 
 
 @functools.cache
@@ -208,6 +214,23 @@ class LocalHybridIndex:
                          if under_heading(first(fields, "section", ""), [name]))
         return found
 
+    def holding_named_value(self, text: str, principal, doc_ids=None) -> set[str]:
+        """Ids of the few chunks that hold a name with a digit the question gives ("When was OpenSSL 3.0.19
+        published?"), as a phrase in their text or heading path: each name's chunks, when there are at most
+        RARE_VALUE of them (a release's notes under its heading are all its chunks; when they are many, the name
+        does not single one out and the fused order stands)."""
+        found: set[str] = set()
+        for name in named_values(text):
+            words = EN_STEM.analyze(name)  # "3.0.19" -> "3" "0" "19", as the text field was indexed
+            if len(words) < 2:
+                continue
+            phrases = [tantivy.Query.phrase_query(self.schema, field, words) for field in ("text", "section")]
+            query = tantivy.Query.boolean_query([(tantivy.Occur.Should, phrase) for phrase in phrases])
+            chunks = self._find("chunk", principal, doc_ids, query, RARE_VALUE + 1)
+            if len(chunks) <= RARE_VALUE:
+                found.update(first(fields, "id") for _, fields in chunks)
+        return found
+
     def search(self, text, vector, k, principal, mode: Mode = "hybrid", doc_ids=None) -> list[Hit]:
         self._refresh()
         depth = max(self.settings.candidates, k)
@@ -218,7 +241,9 @@ class LocalHybridIndex:
             if mode in ("hybrid", "vector") and vector is not None:
                 dense = self.vectors.search(vector, depth, self.vectors.mask(principal, doc_ids))
             bm25, best = lexical.result() if lexical is not None else ([], {})
-            named = self.under_named_heading(text, principal, doc_ids) if mode == "hybrid" and s.named_headings else set()
+            headed = self.under_named_heading(text, principal, doc_ids) if mode == "hybrid" and s.named_headings else set()
+            valued = self.holding_named_value(text, principal, doc_ids) if mode == "hybrid" and s.named_values else set()
+            named = headed | valued
             if dense and (s.sentence_share > 0 or (s.fusion == "convex" and bm25) or named):
                 # every candidate of either list, and each chunk of a named entry, gets a dense score
                 candidates = list(dict.fromkeys([i for i, _ in bm25] + [i for i, _ in dense] + sorted(named)))
@@ -235,7 +260,7 @@ class LocalHybridIndex:
             fused = fused[:k]
         stored = {first(f, "id"): f for _, f in self._find_ids([f.key for f in fused])} if fused else {}
         return [Hit(self._chunk(stored[f.key]), f.score, f.bm25_rank, f.vector_rank, f.bm25_score, f.vector_score,
-                    flags=(NAMED_ENTRY,) if f.key in named else ()) for f in fused if f.key in stored]
+                    flags=named_flags(f.key, headed, valued)) for f in fused if f.key in stored]
 
     def _find_ids(self, ids: Sequence[str]):
         searcher = self.index.searcher()
