@@ -326,8 +326,11 @@ def is_heading(line: str, before: str, after: str) -> bool:
         return False
     if len(after) >= 3 and UNDERLINE.fullmatch(after) and len(words) <= 12:
         # underlined as long as the title ("Timing guarantees, races, etc.\n------------------------------"), or at
-        # least half as long and ending as a title (a Markdown heading's "Scope\n---")
-        return abs(len(after) - len(line)) <= 2 or (len(after) >= len(line) / 2 and titled)
+        # least half as long and ending as a title (a Markdown heading's "Scope\n---"), or a release's heading however
+        # short its underline (gdk-pixbuf's NEWS: "2.42.10 (stable)\n===")
+        return abs(len(after) - len(line)) <= 2 or (len(after) >= len(line) / 2 and titled) or bool(release_of(line))
+    if not before and release_of(line) and re.search(r"\d+\.\d+\.\d+|[(\[]", line):
+        return True  # a release's heading alone after a blank line, dated or to its patch level: "5.4.1 (2023-01-11)"
     if DEFINITION.match(after) and len(words) <= 8:
         return True  # "asn1 octet der" over "[Function]void asn1_octet_der (...)": where one function's entry starts
     if CAPS.fullmatch(line) and len(words) <= 6 and finished(before):
@@ -513,6 +516,7 @@ def code_names(text: str) -> list[str]:
 # written: "3.0.19", "CVE-2024-5535", "win-x64", "ISO-8859-1"
 NAMED_VALUE = re.compile(r"(?<![\w.\-/:+])\w+(?:[.\-/:+]\w+)+", re.UNICODE)
 SERIES = re.compile(r"\d+[.:]\d+")  # "2.0", "3.5", "10:30": a licence's version, a series, an amount; no one thing
+MEASURE = re.compile(r"\d+-[a-z]+", re.IGNORECASE)  # "64-bit", "8-byte", "2-pass": a size or a count, not a name
 
 
 def named_values(text: str) -> list[str]:
@@ -520,8 +524,8 @@ def named_values(text: str) -> list[str]:
     BM25 reads "3.0.19" as the common words "3", "0", "19" and a sentence embedding barely tells it from "3.0.17", so
     the index looks them up as phrases; the first few."""
     names = (m.group() for m in NAMED_VALUE.finditer(text))
-    return list(dict.fromkeys(n for n in names if any(ch.isdigit() for ch in n) and not SERIES.fullmatch(n))
-                )[:MAX_CODE_NAMES]
+    return list(dict.fromkeys(n for n in names if any(ch.isdigit() for ch in n)
+                              and not SERIES.fullmatch(n) and not MEASURE.fullmatch(n)))[:MAX_CODE_NAMES]
 
 
 def spoken(name: str) -> str:

@@ -345,6 +345,19 @@ def test_an_underlined_title_is_a_heading_and_underlines_and_rules_are_units_of_
     assert [h for _, h in page_headings(page)] == ["TRIGGERS", "Introduction", "Timing guarantees, races, etc."]
 
 
+def test_a_release_underlined_however_short_is_a_heading():
+    """gdk-pixbuf's NEWS underlines each release with three marks ("2.42.10 (stable)\n==="): its entries sat under
+    no release, so "Who fixed the LZW code size check in 2.42.9?" found none of 2.42.9's. A short underline under a
+    title that is not a release stays what it was."""
+    news = ("2.42.10 (stable)\n===\n\n- Search for rst2man.py [!145, Matt Turner]\n\n2.42.9 (stable)\n===\n\n"
+            "- Fix the check for maximum value of LZW initial code size [#136, Robert Ancell]\n\n"
+            "Known problems with the build\n===\n\n- None.\n")
+    assert [news[s:e] for s, e in heading_spans(news)] == ["2.42.10 (stable)", "2.42.9 (stable)"]
+    # xz's NEWS: a release with its date alone after a blank line, its entries indented under it
+    news = "XZ Utils Release Notes\n======================\n\n5.4.1 (2023-01-11)\n\n    * liblzma:\n\n        - Fixed it.\n"
+    assert [news[s:e] for s, e in heading_spans(news)] == ["XZ Utils Release Notes", "5.4.1 (2023-01-11)"]
+
+
 def test_a_title_after_a_sentence_that_ends_inside_a_parenthesis_is_a_heading():
     """Ninja's manual, printed to PDF: "(Note that ... you don't need to pass -j.)" ended the paragraph above
     "Environment variables", which was read as part of the next sentence."""

@@ -249,6 +249,7 @@ def test_names_with_a_digit_joined_by_punctuation_are_looked_up_as_phrases():
         "3.0.19", "CVE-2024-5535", "win-x64", "ISO-8859-1"]  # not "e.g", "built-in": no digit
     assert named_values("What changed in version 3 of the GPL?") == []  # one word: BM25 reads it as it is
     assert named_values("Under Apache 2.0 or OpenSSL 3.0, is 3.0.0 or ASN.1 at 10:30?") == ["3.0.0", "ASN.1"]
+    assert named_values("Is the 64-bit ARM filter in UTF-8 x86-64 builds?") == ["UTF-8", "x86-64"]  # a size is none
     assert len(named_values(" ".join(f"1.0.{i}" for i in range(40)))) == 5  # each name costs a lookup
 
 
