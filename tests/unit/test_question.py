@@ -277,7 +277,22 @@ def test_a_hyphenated_name_is_one_identifier_and_the_documents_own_name_is_not_r
     # "2.x" is any 2 release, which the text gives as "2.7" (Debian's Python policy), not a file's name
     assert read_question("Which PEP documents the support for the final 2.x minor release?").required([]) == []
     # an acronym's plural is an acronym: the text says "The most severe CVE fixed ..."
-    assert read_question("What was the highest severity among the CVEs addressed in 3.0.18?").required([]) == []
+    assert read_question("What was the highest severity among the CVEs addressed in 3.0.18?").required([]) == [
+        "3.0.18"]
+
+
+def test_a_release_stated_to_its_patch_level_is_required() -> None:
+    """OpenSSL's NEWS: "When did OpenSSL 3.0.0 come out?" was answered with 3.0.5's heading, its date. A release
+    stated to its patch level names one release; a licence's "2.1" or a series' "3.0" does not, nor does a package's
+    revision's part."""
+    assert read_question("When did OpenSSL 3.0.0 come out?").required([]) == ["OpenSSL", "3.0.0"]
+    assert read_question("Which libc version did the 2.13.4 release move to?").required([]) == ["2.13.4"]
+    assert read_question("What known issues were listed for 1.0.0m?").required([]) == ["1.0.0m"]
+    assert read_question("How did the requirement change between 2.21.7 and 2.22.0?").required([]) == []
+    assert read_question("Which algorithms moved to the legacy provider in 3.0 under LGPL 2.1?").required([]) == []
+    assert read_question("Who uploaded gzip 1.3.12-3.2?").required([]) == ["1.3.12-3.2"]
+    assert read_question("Why was 5.3.2alpha released early?").required([]) == ["5.3.2alpha"]
+    assert read_question("What did 1.26.0b2 add?").required([]) == ["1.26.0b2"]
 
 
 @pytest.mark.parametrize(("heading", "release"), [

@@ -1158,6 +1158,35 @@ def test_a_release_is_the_later_of_a_changes_between_heading(reader) -> None:
     assert "OpenSSL 3.0.18 is a security patch release." not in [c.text for c in reading.answer]
 
 
+def test_an_entry_answers_for_the_release_heading_it_is_under_in_its_passage(reader) -> None:
+    """gdk-pixbuf's NEWS: the entry that answers "Who fixed the LZW code size check in 2.42.9?" is under the heading
+    "2.42.9 (stable)\n===" in the same chunk, far down its list; the release it states is required, and the window
+    of an entry under a release heading holds that heading."""
+    news = ("2.42.10 (stable)\n===\n\n- Search for rst2man.py [!145, Matt Turner]\n- Translation updates\n\n"
+            "2.42.9 (stable)\n===\n\n- Use CMake for dependencies on Windows/MSVC [!131, Chun-Wei Fan]\n"
+            "- Add option for building tests [!132]\n- Move man pages to reStructuredText [!134]\n"
+            + "".join(f"- Build fix for platform {n} [!{n}]\n" for n in range(140, 146)) +
+            "- Fix the check for maximum value of LZW initial code size [#136, Robert Ancell]\n")
+    question = "Who corrected the upper bound on the LZW starting code size in 2.42.9?"
+    reading = reader.read(ChatRequest(question, [hit(news, 0, "NEWS.txt")]))
+    assert not reading.gate and "Robert Ancell" in " ".join(c.text for c in reading.answer)
+
+
+def test_another_releases_notes_do_not_answer_for_a_release_stated_to_its_patch_level(reader) -> None:
+    """OpenSSL's NEWS: "When did OpenSSL 3.0.0 come out?" was answered with "Major changes between OpenSSL 3.0.4 and
+    OpenSSL 3.0.5 [5 Jul 2022]" (confidence 66 %): a date, of another release. 3.0.10's notes are not 3.0.1's."""
+    news = ("### Major changes between OpenSSL 3.0.4 and OpenSSL 3.0.5 [5 Jul 2022]\n\n"
+            "* Fixed heap memory corruption with RSA private key operation.\n\n"
+            "### Major changes between OpenSSL 3.0.9 and OpenSSL 3.0.10 [1 Aug 2023]\n\n"
+            "* Fix excessive time spent checking DH q parameter value.\n")
+    for release in ("3.0.0", "3.0.1"):
+        reading = reader.read(ChatRequest(f"When did OpenSSL {release} come out?", [hit(news, 0, "NEWS.md")]))
+        assert reading.gate.startswith("no passage mentions") and reading.confidence == 0.0
+    reading = reader.read(ChatRequest("When did OpenSSL 3.0.5 come out?", [hit(news, 0, "NEWS.md")]))
+    assert not reading.gate
+    assert [c.text for c in reading.answer] == ["### Major changes between OpenSSL 3.0.4 and OpenSSL 3.0.5 [5 Jul 2022]"]
+
+
 WGET = ("'--waitretry=SECONDS'\n     If you don't want Wget to wait between _every_ retrieval, but only between retries of "
         "failed downloads, you can use this option.  Wget will use linear backoff, waiting 1 second after the first "
         "failure on a given file, then waiting 2 seconds after the second failure on that file.  By default, Wget will "

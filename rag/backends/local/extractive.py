@@ -37,6 +37,7 @@ from rag.backends.local.passage import (
 )
 from rag.backends.local.question import (
     HOLDS,
+    STATED_RELEASE,
     TYPED,
     Question,
     counts,
@@ -302,6 +303,8 @@ def mentions(lowered: str, identifier: str) -> bool:
     """Whether lower-cased text names the identifier, also as a PDF prints it without its underscores
     ("asn1 der decoding" for asn1_der_decoding: a Texinfo manual's definition lines and running text)."""
     name = identifier.lower()
+    if STATED_RELEASE.fullmatch(name):  # "3.0.1" is not named by "3.0.10", nor "1.1.1" by "1.1.1a"
+        return re.search(rf"(?<![\d.]){re.escape(name)}(?!\w|\.\d)", lowered) is not None
     return name in lowered or ("_" in name and name.replace("_", " ") in lowered)
 
 

@@ -255,6 +255,9 @@ def stated(value: str, text: str) -> bool:
 
 
 ABBREVIATIONS = frozenset({"i.e", "e.g", "etc", "cf", "vs", "viz", "a.k.a", "approx"})  # look like file names
+# a release stated to its patch level: "3.0.19", "1.0.0m", "5.3.4alpha", "1.26.0b2" (not "2.1", a licence's version or a
+# series)
+STATED_RELEASE = re.compile(r"(?<![\d.])\d+(?:\.\d+){2,}(?:[a-z]+\d*)?(?!\w|\.\w|-\d)")
 
 
 def identifiers(question: str) -> list[str]:
@@ -321,9 +324,13 @@ class Question:
         and "2.x": any 2 release) or a document's own name (GPLv3 for GPL-3.txt, Node.js for nodejs-BUILDING.docx),
         which the text may not repeat."""
         words = set().union(*(title_words(t) for t in titles)) if titles else set()
-        return [i for i in self.identifiers
-                if not re.fullmatch(r"[A-Z]{2,6}s?|[\d.]+|\d+(?:\.(?:\d+|[xyXY]))+|[A-Z]+v?\d(?:\.\d)?", i)
-                and not any(i.lower().replace(".", "").startswith(w) for w in words if len(w) >= 3)]
+        named = [i for i in self.identifiers
+                 if not re.fullmatch(r"[A-Z]{2,6}s?|[\d.]+|\d+(?:\.(?:\d+|[xyXY]))+|[A-Z]+v?\d(?:\.\d)?", i)
+                 and not any(i.lower().replace(".", "").startswith(w) for w in words if len(w) >= 3)]
+        # a release stated to its patch level is one release: 3.0.5's notes do not say when 3.0.0 came out (two
+        # compare releases, "between 2.21.7 and 2.22.0", whose notes need not name each other)
+        releases = list(dict.fromkeys(STATED_RELEASE.findall(self.text)))
+        return named + (releases if len(releases) == 1 else [])
 
     def proper_nouns(self) -> list[str]:
         """Capitalised words after the first ("Project Falcon", "Eclipse"): names the evidence must mention."""
