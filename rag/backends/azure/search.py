@@ -340,8 +340,9 @@ def lead(hits: list[Hit], named: list[tuple[Hit, str]]) -> list[Hit]:
     found: dict[str, Hit] = {}
     for hit, flag in named:
         key = hit.chunk.chunk_id
-        flags[key] = (*flags.get(key, ()), *(() if flag in flags.get(key, ()) else (flag,)))
         found.setdefault(key, hit)
+        if flag not in flags.setdefault(key, ()):
+            flags[key] += (flag,)
     ranked = [h for h in hits if h.chunk.chunk_id in flags]
     seen = {h.chunk.chunk_id for h in ranked}
     # a chunk the hybrid query did not return has no BM25 rank of its own (the lookup's is not one)
