@@ -288,7 +288,7 @@ class DocxParser:
         for kind, text in blocks:
             if kind == "heading" and text.strip():
                 sections.append((text.strip(), [], []))
-            if kind == "note" and text.partition("] ")[2] in {note.partition("] ")[2] for note in sections[-1][2]}:
+            if kind == "note" and text.partition(": ")[2] in {note.partition(": ")[2] for note in sections[-1][2]}:
                 continue  # one note referred to from several places is written once for each (pandoc's notes are)
             if text.strip():
                 (sections[-1][2] if kind == "note" else sections[-1][1]).append(text)
@@ -364,7 +364,8 @@ class _WordReading:
                         for child in cell.iterchildren() if child.tag == WORD + "p" or child.tag in BLOCKS)
 
     def note_blocks(self, references: list[tuple[str, str]], depth: int) -> Iterator[tuple[str, str]]:
-        """Each note referred to, once, as "[n] its text"; Word numbers footnotes 1, 2, 3 and endnotes i, ii, iii."""
+        """Each note referred to, once, as "Note n: its text" (not "[n]", which the chat's citations are); Word numbers
+        footnotes 1, 2, 3 and endnotes i, ii, iii."""
         for kind, note_id in references:
             note = self.notes[kind].get(note_id)
             if note is None or note_id in self.numbers[kind]:
@@ -373,7 +374,7 @@ class _WordReading:
             label = str(number) if kind == "footnotes" else roman(number)
             texts = [text for _, text in self.blocks(note, depth + 1) if text.strip()]
             if texts:
-                yield "note", f"[{label}] " + " ".join(" ".join(texts).split())
+                yield "note", f"Note {label}: " + " ".join(" ".join(texts).split())
 
 
 def roman(number: int) -> str:

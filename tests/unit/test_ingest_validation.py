@@ -263,8 +263,8 @@ class TestDocxParser(ParserContract):
         pages = list(parser.parse(out.getvalue()))
         assert [p.section for p in pages] == ["Platforms", "Building"]
         assert pages[0].text.split("\n\n") == ["Platforms", "Linux is tier 1.", "AIX is tier 2.", "Both need a kernel.",
-                                                "[1] Binaries need glibc 2.28.", "[2] Musl is experimental.",
-                                                "[i] AIX builds use GCC 10."]
+                                                "Note 1: Binaries need glibc 2.28.", "Note 2: Musl is experimental.",
+                                                "Note i: AIX builds use GCC 10."]
         assert pages[1].text == "Building\n\nRun make."
 
 
