@@ -105,6 +105,25 @@ def test_a_name_in_code_form_is_looked_up_in_the_heading_paths_within_scope(serv
     assert len(service.bodies("/docs/search.post.search")) == calls + 1
 
 
+def test_each_name_lookup_is_one_phrase_request_and_none_when_switched_off(service):
+    index = make_index(service)
+    index.upsert(*make_doc("tasn", "alice"))
+    question = "Does asn1_read_value change in 3.0.19?"
+    calls = len(service.bodies("/docs/search.post.search"))
+    index.search(question, EMBED.embed(["x"])[0], 5, ALICE)
+    bodies = service.bodies("/docs/search.post.search")[calls:]
+    assert [(b["search"], b.get("searchFields")) for b in bodies[1:]] == [
+        ('"asn1 read value"', "section"), ('"3.0.19"', "section,content")]
+    index.settings.named_headings = False
+    calls = len(service.bodies("/docs/search.post.search"))
+    index.search(question, EMBED.embed(["x"])[0], 5, ALICE)
+    assert [b["search"] for b in service.bodies("/docs/search.post.search")[calls + 1:]] == ['"3.0.19"']
+    index.settings.named_values = False
+    calls = len(service.bodies("/docs/search.post.search"))
+    index.search(question, EMBED.embed(["x"])[0], 5, ALICE)
+    assert len(service.bodies("/docs/search.post.search")) == calls + 1  # the hybrid query alone
+
+
 def test_semantic_query_asks_for_captions(service):
     index = make_index(service, azure_semantic=True)
     index.upsert(*make_doc("tasn", "alice"))

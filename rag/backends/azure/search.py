@@ -258,10 +258,9 @@ class AzureSearchIndex:
                    "select": CHUNK_FIELDS, **({"search_fields": SEARCH_FIELDS} if query else {})}
         hits = self._ranked(request, query, vector, k)
         if mode == "hybrid" and (self.settings.named_headings or self.settings.named_values):
-            named = [(h, NAMED_ENTRY) for h in self.under_named_heading(text, principal, doc_ids)
-                     if self.settings.named_headings]
-            named += [(h, NAMED_VALUE) for h in self.holding_named_value(text, principal, doc_ids)
-                      if self.settings.named_values]
+            headed = self.under_named_heading(text, principal, doc_ids) if self.settings.named_headings else []
+            valued = self.holding_named_value(text, principal, doc_ids) if self.settings.named_values else []
+            named = [(h, NAMED_ENTRY) for h in headed] + [(h, NAMED_VALUE) for h in valued]
             hits = lead(hits, named)[:k]
         return hits
 
