@@ -517,6 +517,7 @@ def code_names(text: str) -> list[str]:
 NAMED_VALUE = re.compile(r"(?<![\w.\-/:+])\w+(?:[.\-/:+]\w+)+", re.UNICODE)
 SERIES = re.compile(r"\d+[.:]\d+")  # "2.0", "3.5", "10:30": a licence's version, a series, an amount; no one thing
 MEASURE = re.compile(r"\d+-[a-z]+", re.IGNORECASE)  # "64-bit", "8-byte", "2-pass": a size or a count, not a name
+RARE_VALUE = 8  # chunks that may hold such a name for them to lead (both indexes); more, and it names a series ("3.0")
 
 
 def named_values(text: str) -> list[str]:

@@ -41,7 +41,7 @@ from rag.backends.azure.search_schema import (
 from rag.errors import BackendUnavailable, ConfigError, Forbidden, NotFound
 from rag.protocols import Upsert
 from rag.settings import Settings
-from rag.text import code_names, named_values, spoken, under_heading
+from rag.text import RARE_VALUE, code_names, named_values, spoken, under_heading
 from rag.types import NAMED_ENTRY, NAMED_VALUE, RERANK_SKIPPED, Chunk, Document, Hit, Mode, Principal
 
 T = TypeVar("T")
@@ -55,7 +55,6 @@ MAX_BATCH_BYTES = 15 * 1024 * 1024
 PAGE = 1000  # the most results one search request returns; listings page by key range, never by `skip`
 RETRYABLE_STATUS = {409, 422, 429, 503}  # per-record statuses the service says to retry
 NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
-RARE_VALUE = 8  # chunks that may hold a name with a digit for them to lead; more, and it names a series ("3.0")
 
 
 class SafeToRepeatRetryPolicy(RetryPolicy):

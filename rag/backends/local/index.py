@@ -24,14 +24,13 @@ from rag.errors import BackendUnavailable, Forbidden, NotFound
 from rag.fusion import convex, rrf
 from rag.protocols import Upsert
 from rag.settings import Settings
-from rag.text import code_names, dehyphenate, named_values, spoken, under_heading
+from rag.text import RARE_VALUE, code_names, dehyphenate, named_values, spoken, under_heading
 from rag.types import NAMED_ENTRY, NAMED_VALUE, Chunk, Document, Hit, Mode, Principal
 
 WORDS = re.compile(r"\w+", re.UNICODE)
 WRITER_HEAP = 64_000_000
 MAX_DOCUMENTS = 100_000
 NAMED_CHUNKS = 50  # chunks read per heading a question names (a manual's entry is a few chunks)
-RARE_VALUE = 8  # chunks that may hold a name with a digit for them to lead; more, and it names a series ("3.0")
 BOOSTS = {"section": 0.5, "title": 1.0}  # the heading path and the document's name, next to the text (issue 16)
 # tantivy's "en_stem" tokenizer, the one the text field is indexed with, for reading a question's terms as BM25 does
 EN_STEM = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.remove_long(40))
